@@ -678,6 +678,9 @@ static void test_enhanced_status_codes(void **state)
 	expect_esc("250 2..0 x\r\n", "-");
 	expect_esc("250 2.0. x\r\n", "-");
 	expect_esc("250 2.1000.0 x\r\n", "-");
+	expect_esc("250 2.12345.0 x\r\n", "-");
+	expect_esc("250 2.1x0 ok\r\n", "-");
+	expect_esc("250 2.100\r\n", "-");
 	expect_esc("250 2.0.1000 x\r\n", "-");
 	expect_esc("250 2,0.0 x\r\n", "-");
 	expect_esc("250 x2.0.0\r\n", "-");
