@@ -624,6 +624,14 @@ static void test_state_copy(void **state)
 	free(b);
 }
 
+/* Memory is bounded by the struct: the line buffer plus a little state. */
+static void test_state_size(void **state)
+{
+	(void)state;
+	assert_true(sizeof(struct srp_parser) > SRP_LINE_CAPACITY);
+	assert_true(sizeof(struct srp_parser) <= SRP_LINE_CAPACITY + 512);
+}
+
 /* Byte-at-a-time feeding costs at most twice the bytes (scan + one copy). */
 static void test_work_is_linear(void **state)
 {
@@ -802,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_error_names_and_messages),
 		cmocka_unit_test(test_config_validation),
 		cmocka_unit_test(test_state_copy),
+		cmocka_unit_test(test_state_size),
 		cmocka_unit_test(test_work_is_linear),
 		cmocka_unit_test(test_enhanced_status_codes),
 		cmocka_unit_test(test_kb912341_multiline_354),

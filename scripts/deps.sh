@@ -1,0 +1,33 @@
+# Sourced by ./run and ./run-tests: make sure the Debian packages they need
+# are installed. As root it installs what is missing; otherwise it says
+# exactly what to install and stops.
+
+# Packages of the main job, and of the tests (a superset).
+SRH_RUN_PACKAGES="cmake make gcc libc6-dev"
+SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES clang libclang-rt-14-dev llvm-14 libcmocka-dev pkgconf"
+
+srh_require() {
+	local missing=() p
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		echo "note: not a Debian system; this needs (Debian names): $*" >&2
+		return 0
+	fi
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing Debian packages: ${missing[*]}" >&2
+		echo "install them with:" >&2
+		echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "installing Debian packages: ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	if ! { apt-get update -qq &&
+		apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2; then
+		echo "apt-get could not install: ${missing[*]}" >&2
+		exit 1
+	fi
+}
