@@ -98,11 +98,10 @@ const char *srp_strerror(enum srp_err err)
 
 int srp_error_format(const struct srp_error *e, char *out, size_t size)
 {
-	return snprintf(out, size,
-			"offset %llu, line %llu (line %zu of reply): %s",
-			(unsigned long long)e->offset,
-			(unsigned long long)e->line, e->reply_line,
-			srp_strerror(e->code));
+	return snprintf(
+		out, size, "offset %llu, line %llu (line %zu of reply): %s",
+		(unsigned long long)e->offset, (unsigned long long)e->line,
+		e->reply_line, srp_strerror(e->code));
 }
 
 void srp_config_init(struct srp_config *cfg)
@@ -157,8 +156,7 @@ enum srp_err srp_init(struct srp_parser *p, const struct srp_config *cfg)
 }
 
 /* Enter the sticky error state for the byte at stream offset at. */
-static enum srp_status fail(struct srp_parser *p, enum srp_err err,
-			    uint64_t at)
+static enum srp_status fail(struct srp_parser *p, enum srp_err err, uint64_t at)
 {
 	p->state = ST_ERROR;
 	p->error.code = err;
@@ -197,8 +195,7 @@ static enum srp_err check_digit(const struct srp_parser *p, unsigned char c,
 	unsigned d = c - '0';
 	if ((k == 0 && d < 2) || d > max_digit[k])
 		return SRP_E_CODE_RANGE;
-	if (p->reply_lines > 0 &&
-	    !(p->cfg.flags & SRP_LENIENT_CODE_MISMATCH) &&
+	if (p->reply_lines > 0 && !(p->cfg.flags & SRP_LENIENT_CODE_MISMATCH) &&
 	    d != code_digit(p->reply_code, k))
 		return SRP_E_CODE_MISMATCH;
 	return SRP_E_OK;
@@ -225,11 +222,9 @@ static bool parse_esc(const char *t, size_t len, struct srp_esc *esc)
 	if (len < 5 || (t[0] != '2' && t[0] != '4' && t[0] != '5') ||
 	    t[1] != '.')
 		return false;
-	if (!esc_number(t, len, &i, &esc->subject) || i >= len ||
-	    t[i++] != '.')
+	if (!esc_number(t, len, &i, &esc->subject) || i >= len || t[i++] != '.')
 		return false;
-	if (!esc_number(t, len, &i, &esc->detail) ||
-	    (i < len && t[i] != ' '))
+	if (!esc_number(t, len, &i, &esc->detail) || (i < len && t[i] != ' '))
 		return false;
 	esc->cls = (unsigned char)(t[0] - '0');
 	memcpy(esc->text, t, i);
@@ -412,8 +407,7 @@ enum srp_status srp_feed(struct srp_parser *p, const void *buf, size_t len,
 	}
 
 	/* A line cut by the end of this buffer: keep its text from here. */
-	if (st == SRP_NEED_MORE &&
-	    (p->state == ST_TEXT || p->state == ST_CR)) {
+	if (st == SRP_NEED_MORE && (p->state == ST_TEXT || p->state == ST_CR)) {
 		size_t n = (p->state == ST_TEXT ? i : text_end) - text_start;
 		memcpy(p->buf + p->buf_len, s + text_start, n);
 		p->buf_len += n;

@@ -54,7 +54,7 @@ extern "C" {
 #define SRP_LINE_CAPACITY 8192u
 
 /* Defaults of struct srp_config (see srp_config_init). */
-#define SRP_DEFAULT_MAX_LINE SRP_RFC_LINE_MAX
+#define SRP_DEFAULT_MAX_LINE  SRP_RFC_LINE_MAX
 #define SRP_DEFAULT_MAX_LINES 128u
 #define SRP_DEFAULT_MAX_REPLY 65536u
 
@@ -81,7 +81,7 @@ enum srp_flag {
 #define SRP_ERROR_LIST(X)                                                      \
 	X(OK, "no error")                                                      \
 	X(CONFIG, "invalid configuration (limits out of range, or max_line "   \
-		  "above 512 without SRP_LENIENT_LONG_LINES)")                  \
+		  "above 512 without SRP_LENIENT_LONG_LINES)")                 \
 	X(SHORT_LINE, "line ends before its three-digit reply code")           \
 	X(CODE_DIGIT, "reply code contains a non-digit")                       \
 	X(CODE_RANGE, "reply code out of range (first digit 2-5, second 0-5)") \
@@ -98,24 +98,26 @@ enum srp_flag {
 	X(TRUNCATED, "stream ended inside a reply")                            \
 	X(AFTER_END, "input fed after srp_finish()")
 
+/* clang-format off: it cannot see through the list */
 enum srp_err {
 #define SRP_ERR_ENUM(name, msg) SRP_E_##name,
 	SRP_ERROR_LIST(SRP_ERR_ENUM)
 #undef SRP_ERR_ENUM
-	SRP_E_COUNT_
+		SRP_E_COUNT_
 };
+/* clang-format on */
 
 /* What srp_feed() and srp_finish() report. */
 enum srp_status {
 	SRP_NEED_MORE, /* every byte given was consumed; no line completed */
 	SRP_LINE,      /* a continuation ('-') line completed: srp_line() */
-	SRP_REPLY,     /* a last line completed the reply: srp_line(), srp_reply() */
-	SRP_END,       /* srp_finish(): the stream ended between replies */
-	SRP_ERROR,     /* malformed input or misuse: srp_error(); sticky */
+	SRP_REPLY, /* a last line ended the reply: srp_line(), srp_reply() */
+	SRP_END,   /* srp_finish(): the stream ended between replies */
+	SRP_ERROR, /* malformed input or misuse: srp_error(); sticky */
 };
 
 struct srp_config {
-	unsigned flags;   /* enum srp_flag bits */
+	unsigned flags;	  /* enum srp_flag bits */
 	size_t max_line;  /* octets per line, line ending included: 5..8192 */
 	size_t max_lines; /* lines per reply: >= 1 */
 	size_t max_reply; /* octets per reply, line endings included: >= 5 */
@@ -125,7 +127,7 @@ struct srp_config {
 struct srp_esc {
 	unsigned char cls; /* 2, 4 or 5: always the reply code's first digit */
 	unsigned short subject, detail; /* 0..999 */
-	char text[10];     /* as sent, NUL-terminated, e.g. "5.7.1" */
+	char text[10]; /* as sent, NUL-terminated, e.g. "5.7.1" */
 };
 
 /* A completed line. Valid until the next call on the parser. */
@@ -134,18 +136,18 @@ struct srp_line {
 			     NULL, not NUL-terminated: use len */
 	size_t len;
 	uint64_t offset; /* stream offset of the line's first byte */
-	size_t number;   /* 1-based line number within its reply */
-	unsigned code;   /* this line's three-digit code */
-	bool last;       /* true: the line ended the reply */
+	size_t number;	 /* 1-based line number within its reply */
+	unsigned code;	 /* this line's three-digit code */
+	bool last;	 /* true: the line ended the reply */
 };
 
 /* A completed reply. Valid until the next call on the parser. */
 struct srp_reply {
-	unsigned code;   /* the code of its last line */
-	size_t lines;    /* line count, >= 1 */
+	unsigned code;	 /* the code of its last line */
+	size_t lines;	 /* line count, >= 1 */
 	uint64_t offset; /* stream offset of its first byte */
-	size_t size;     /* octets, line endings included */
-	bool has_esc;    /* the first line's text starts with a well-formed
+	size_t size;	 /* octets, line endings included */
+	bool has_esc;	 /* the first line's text starts with a well-formed
 			    enhanced status code whose class is code / 100 */
 	struct srp_esc esc;
 };
@@ -155,7 +157,7 @@ struct srp_error {
 	enum srp_err code;
 	uint64_t offset;   /* stream offset of the offending byte (for
 			      TRUNCATED: the stream length) */
-	uint64_t line;     /* 1-based line number in the stream */
+	uint64_t line;	   /* 1-based line number in the stream */
 	size_t reply_line; /* 1-based line number within the reply */
 };
 
@@ -166,23 +168,23 @@ struct srp_error {
  */
 struct srp_parser {
 	struct srp_config cfg;
-	unsigned char state;    /* enum in smtp_reply.c */
-	unsigned code;          /* digits of the current line so far */
-	unsigned reply_code;    /* code of the reply's first line */
-	uint64_t offset;        /* bytes consumed since init/reset */
-	uint64_t lines_done;    /* complete lines in the stream */
-	uint64_t line_offset;   /* offset of the current line's start */
-	size_t line_len;        /* octets of the current line so far */
-	size_t reply_lines;     /* complete lines in the current reply */
-	size_t reply_size;      /* octets of the current reply so far */
-	size_t buf_len;         /* text octets held in buf */
-	bool line_last;         /* current line ends the reply */
-	bool esc_ok;            /* first line began with a well-formed ESC */
-	struct srp_esc esc;     /* the first line's ESC when esc_ok */
-	struct srp_line line;   /* last completed line */
+	unsigned char state;	/* enum in smtp_reply.c */
+	unsigned code;		/* digits of the current line so far */
+	unsigned reply_code;	/* code of the reply's first line */
+	uint64_t offset;	/* bytes consumed since init/reset */
+	uint64_t lines_done;	/* complete lines in the stream */
+	uint64_t line_offset;	/* offset of the current line's start */
+	size_t line_len;	/* octets of the current line so far */
+	size_t reply_lines;	/* complete lines in the current reply */
+	size_t reply_size;	/* octets of the current reply so far */
+	size_t buf_len;		/* text octets held in buf */
+	bool line_last;		/* current line ends the reply */
+	bool esc_ok;		/* first line began with a well-formed ESC */
+	struct srp_esc esc;	/* the first line's ESC when esc_ok */
+	struct srp_line line;	/* last completed line */
 	struct srp_reply reply; /* last completed reply */
 	struct srp_error error; /* sticky error */
-	uint64_t work;          /* see srp_work() */
+	uint64_t work;		/* see srp_work() */
 	char buf[SRP_LINE_CAPACITY]; /* text of a line cut across feeds */
 };
 

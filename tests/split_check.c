@@ -219,9 +219,9 @@ static void expect_same(const char *what, const char *in, size_t n,
 	fail();
 }
 
-static void check_cuts(const struct srp_config *cfg, const char *in,
-		       size_t n, const size_t *cuts, size_t ncuts,
-		       const char *what, const char *expected)
+static void check_cuts(const struct srp_config *cfg, const char *in, size_t n,
+		       const size_t *cuts, size_t ncuts, const char *what,
+		       const char *expected)
 {
 	struct sc_text got = {0};
 
@@ -274,8 +274,8 @@ static void check_interleaved(const struct srp_config *cfg, const char *in,
 }
 
 /* One piece, on a parser that read another stream and was then reset. */
-static void check_reused(const struct srp_config *cfg, const char *in,
-			 size_t n, const char *expected)
+static void check_reused(const struct srp_config *cfg, const char *in, size_t n,
+			 const char *expected)
 {
 	struct sc_text scratch = {0}, got = {0};
 	struct runner *r = malloc(sizeof *r);

@@ -45,6 +45,7 @@ void sc_check(const struct srp_config *cfg, const char *in, size_t n,
 	      const char *expected);
 
 /* sc_check for a NUL-terminated input. */
-#define SC_CHECK(cfg, in, expected) sc_check((cfg), (in), strlen(in), (expected))
+#define SC_CHECK(cfg, in, expected) \
+	sc_check((cfg), (in), strlen(in), (expected))
 
 #endif

@@ -55,13 +55,14 @@ static void test_single_line(void **state)
 static void test_multiline(void **state)
 {
 	(void)state;
-	SC_CHECK(NULL,
-		 "250-mx.example.org\r\n250-PIPELINING\r\n250 SIZE 10240000\r\n",
-		 "L 250 more #1 @0..20 \"mx.example.org\"\n"
-		 "L 250 more #2 @20..36 \"PIPELINING\"\n"
-		 "L 250 last #3 @36..55 \"SIZE 10240000\"\n"
-		 "R 250 lines=3 @0..55 esc=-\n"
-		 "END\n");
+	SC_CHECK(
+		NULL,
+		"250-mx.example.org\r\n250-PIPELINING\r\n250 SIZE 10240000\r\n",
+		"L 250 more #1 @0..20 \"mx.example.org\"\n"
+		"L 250 more #2 @20..36 \"PIPELINING\"\n"
+		"L 250 last #3 @36..55 \"SIZE 10240000\"\n"
+		"R 250 lines=3 @0..55 esc=-\n"
+		"END\n");
 }
 
 static void test_code_only_lines(void **state)
@@ -166,12 +167,10 @@ static void test_whole_line_is_not_copied(void **state)
 
 	srp_init(&p, NULL);
 	assert_int_equal(srp_feed(&p, in, 3, &used), SRP_NEED_MORE);
-	assert_int_equal(srp_feed(&p, in + 3, sizeof in - 4, &used),
-			 SRP_LINE);
+	assert_int_equal(srp_feed(&p, in + 3, sizeof in - 4, &used), SRP_LINE);
 	/* Started in an earlier feed, but its text lies wholly in this one. */
 	assert_ptr_equal(srp_line(&p)->text, in + 4);
-	assert_int_equal(srp_feed(&p, in + 7, sizeof in - 8, &used),
-			 SRP_REPLY);
+	assert_int_equal(srp_feed(&p, in + 7, sizeof in - 8, &used), SRP_REPLY);
 	assert_ptr_equal(srp_line(&p)->text, in + 11);
 	assert_int_equal(srp_line(&p)->len, 10);
 	assert_int_equal(srp_work(&p), srp_offset(&p));
@@ -274,8 +273,9 @@ static void test_bare_cr(void **state)
 	SC_CHECK(NULL, "250 a\rb\r\n", "E BARE_CR @5 line=1/1\n");
 	SC_CHECK(NULL, "250\rX", "E BARE_CR @3 line=1/1\n");
 	SC_CHECK(NULL, "250 a\r\r\n", "E BARE_CR @5 line=1/1\n");
-	SC_CHECK(NULL, "250-a\r\n250 b\r", "L 250 more #1 @0..7 \"a\"\n"
-					   "E TRUNCATED @13 line=2/2\n");
+	SC_CHECK(NULL, "250-a\r\n250 b\r",
+		 "L 250 more #1 @0..7 \"a\"\n"
+		 "E TRUNCATED @13 line=2/2\n");
 }
 
 /* ---- reply text -------------------------------------------------------- */
@@ -287,8 +287,7 @@ static void test_text_errors(void **state)
 	SC_CHECK(NULL, "250 a\x01\r\n", "E CONTROL @5 line=1/1\n");
 	SC_CHECK(NULL, "250 a\x1b[0m\r\n", "E CONTROL @5 line=1/1\n");
 	SC_CHECK(NULL, "250 a\x7f\r\n", "E CONTROL @5 line=1/1\n");
-	SC_CHECK(NULL, "535 Error: \xc7\xeb\r\n",
-		 "E EIGHT_BIT @11 line=1/1\n");
+	SC_CHECK(NULL, "535 Error: \xc7\xeb\r\n", "E EIGHT_BIT @11 line=1/1\n");
 }
 
 static void test_8bit_lenient(void **state)
@@ -312,8 +311,10 @@ static void test_bad_byte_at_every_position(void **state)
 	static const struct {
 		char byte;
 		const char *name;
-	} bad[] = {{'\0', "NUL"},      {'\x05', "CONTROL"},
-		   {'\x80', "EIGHT_BIT"}, {'\n', "BARE_LF"},
+	} bad[] = {{'\0', "NUL"},
+		   {'\x05', "CONTROL"},
+		   {'\x80', "EIGHT_BIT"},
+		   {'\n', "BARE_LF"},
 		   {'\r', "BARE_CR"}};
 	char in[48], want[64];
 
@@ -549,7 +550,7 @@ static void test_error_names_and_messages(void **state)
 	assert_string_equal(srp_strerror(SRP_E_BARE_CR),
 			    "CR not followed by LF");
 	assert_string_equal(srp_err_name(SRP_E_COUNT_), "UNKNOWN");
-	assert_string_equal(srp_strerror((enum srp_err)-1), "unknown error");
+	assert_string_equal(srp_strerror((enum srp_err) - 1), "unknown error");
 
 	struct srp_error e = {SRP_E_CODE_MISMATCH, 57, 3, 2};
 	srp_error_format(&e, buf, sizeof buf);

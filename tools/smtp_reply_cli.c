@@ -113,7 +113,8 @@ static void on_reply(struct stream *st, const struct srp_reply *r)
 		       esc ? esc : "null", esc ? "\"" : "", st->reply.s);
 		free(name.s);
 	} else {
-		printf("# %s reply %" PRIu64 ": code %u, %zu line%s, offset %" PRIu64
+		printf("# %s reply %" PRIu64
+		       ": code %u, %zu line%s, offset %" PRIu64
 		       ", %zu bytes, esc %s\n%s",
 		       st->name, st->replies, r->code, r->lines,
 		       r->lines == 1 ? "" : "s", r->offset, r->size,
@@ -182,7 +183,8 @@ static int run_stream(const char *path, const struct options *opt)
 	while (rc == 0 && (n = fread(st->buf, 1, sizeof st->buf, f)) > 0) {
 		size_t step = opt->chunk ? opt->chunk : n;
 		for (size_t at = 0; rc == 0 && at < n; at += step)
-			rc = feed(st, st->buf + at, n - at < step ? n - at : step);
+			rc = feed(st, st->buf + at,
+				  n - at < step ? n - at : step);
 	}
 	if (rc == 0 && ferror(f)) {
 		fprintf(stderr, "smtp-reply: %s: read error\n", path);
