@@ -1,0 +1,134 @@
+/*
+ * check.h - the split-point and delay property tester: every oracle, run
+ * over one stream against one subject, failures shrunk to a minimal
+ * counterexample. smtp-split is a command-line front end to this.
+ */
+#ifndef SRH_CHECK_H
+#define SRH_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runner.h"
+#include "schedule.h"
+#include "strbuf.h"
+#include "subject.h"
+
+/* Schedule families and other checks, as bits of chk_opts.families. */
+enum chk_family {
+	CHK_SINGLE = 1u << 0,	  /* every single cut */
+	CHK_PAIRS = 1u << 1,	  /* every pair of cuts */
+	CHK_UNIFORM = 1u << 2,	  /* pieces of k bytes, k = 1..n-1 */
+	CHK_EXHAUSTIVE = 1u << 3, /* all 2^(n-1) partitions, small n */
+	CHK_RANDOM = 1u << 4,	  /* seeded random cuts, biased */
+	CHK_IDLE = 1u << 5,	  /* a zero-length feed at every cut */
+	CHK_DELAYS = 1u << 6,	  /* fd: real pauses at line ends */
+	CHK_PREFIX = 1u << 7,	  /* end of input after every prefix */
+	CHK_REENTRANT = 1u << 8,  /* two instances interleaved; reuse */
+	CHK_WORK = 1u << 9,	  /* cost linear however finely cut */
+	CHK_ALL = (1u << 10) - 1,
+};
+
+/* What each oracle is called in reports. */
+#define CHK_ORACLES(X)                                                        \
+	X(CRASH, "crash", "the subject crashed or a sanitizer fired")         \
+	X(HANG, "hang", "the subject made no progress before the deadline")   \
+	X(SPLIT, "split", "the transcript depends on how the stream was cut") \
+	X(PROMPT, "prompt",                                                   \
+	  "a reply was reported later than the feed that "                    \
+	  "completed it")                                                     \
+	X(PREFIX, "prefix",                                                   \
+	  "end of input after a prefix gave the wrong "                       \
+	  "replies or no truncation error")                                   \
+	X(REENTRANT, "reentrant",                                             \
+	  "two instances used alternately disturbed "                         \
+	  "each other")                                                       \
+	X(REUSE, "reuse",                                                     \
+	  "an instance reset and fed again differs from a "                   \
+	  "new one")                                                          \
+	X(WORK, "work",                                                       \
+	  "the work grew faster than the bytes under small "                  \
+	  "pieces")                                                           \
+	X(EXPECTED, "expected",                                               \
+	  "the transcript differs from the expected "                         \
+	  "one kept beside the input")
+
+enum chk_oracle {
+#define CHK_ORACLE_ENUM(id, name, what) CHK_O_##id,
+	CHK_ORACLES(CHK_ORACLE_ENUM)
+#undef CHK_ORACLE_ENUM
+		CHK_O_COUNT
+};
+
+const char *chk_oracle_name(enum chk_oracle o);
+const char *chk_oracle_what(enum chk_oracle o);
+
+enum chk_shape { CHK_PUSH, CHK_FD };
+
+struct chk_opts {
+	const struct srh_subject *subject;
+	const char *subject_arg; /* as given on the command line, for repro */
+	unsigned shapes;	 /* 1 << CHK_PUSH | 1 << CHK_FD */
+	unsigned families;	 /* enum chk_family bits */
+	struct run_opts run;
+	size_t pairs_max;      /* streams longer than this skip pairs */
+	size_t exhaustive_max; /* streams up to this get all partitions */
+	size_t random_count;   /* random schedules per stream */
+	size_t random_max_cuts;
+	uint64_t seed;
+	uint16_t delays[8]; /* fd delay set, ms */
+	size_t ndelays;
+	unsigned deadline_ms; /* a run with no progress this long hangs */
+	bool shrink;
+	unsigned shrink_max_runs;
+	double budget_s; /* stop starting work after this; 0: none */
+	double start_s;	 /* when the run began (chk_now) */
+};
+
+/* Defaults: all families and both shapes the subject has. */
+void chk_opts_init(struct chk_opts *o, const struct srh_subject *s);
+
+/* A failure, shrunk if asked. */
+struct chk_failure {
+	enum chk_oracle oracle;
+	enum chk_shape shape;
+	const char *family;   /* where it was first seen */
+	struct strbuf stream; /* bytes */
+	struct sched sched;   /* cuts (split, prompt, crash, hang) */
+	long prefix;	      /* >= 0: the prefix length (prefix oracle) */
+	struct strbuf expected, actual;		 /* transcripts, text form */
+	struct strbuf detail;			 /* one line more */
+	struct strbuf log;			 /* a crashing child's stderr */
+	size_t orig_len, orig_cuts, shrink_runs; /* before shrinking */
+};
+
+/* Counters for the summary. */
+struct chk_stats {
+	uint64_t streams, schedules, runs;
+	uint64_t capped_pairs, capped_exhaustive; /* streams whose family a
+						     size cap skipped */
+	bool budget_hit;
+};
+
+struct chk_result {
+	struct chk_failure *fail;
+	size_t nfail, cap;
+	struct chk_stats stats;
+};
+
+void chk_result_free(struct chk_result *r);
+
+/*
+ * Check one stream. expected: the transcript text kept beside the input
+ * file (NULL if none). pinned: a schedule to run first (from a case file;
+ * NULL if none). Failures are appended to r, at most one per oracle and
+ * shape.
+ */
+void chk_stream(const struct chk_opts *o, const char *name,
+		const unsigned char *in, size_t n, const char *expected,
+		const struct sched *pinned, struct chk_result *r);
+
+double chk_now(void);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * guard.c - see guard.h. Poisoned pieces stay mapped (inaccessible) until
+ * guard_release(), so their addresses are not reused by a later piece and a
+ * retained pointer cannot silently read new data.
+ */
+#define _DEFAULT_SOURCE
+#include "guard.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static size_t page_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	return ps > 0 ? (size_t)ps : 4096;
+}
+
+void guard_init(struct guard *g, bool enabled)
+{
+	memset(g, 0, sizeof *g);
+	g->enabled = enabled;
+}
+
+static void remember(struct guard *g, void *base, size_t size)
+{
+	if (g->nmaps == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->maps = realloc(g->maps, g->cap * sizeof *g->maps);
+		if (!g->maps)
+			abort();
+	}
+	g->maps[g->nmaps].base = base;
+	g->maps[g->nmaps].size = size;
+	g->nmaps++;
+}
+
+unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
+{
+	if (!g->enabled) {
+		unsigned char *p = malloc(len ? len : 1);
+		if (!p)
+			abort();
+		if (len)
+			memcpy(p, data, len);
+		return p;
+	}
+	size_t ps = page_size();
+	size_t data_pages = (len + ps - 1) / ps;
+	size_t size = (data_pages + 1) * ps;
+	unsigned char *base =
+		mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		abort();
+	remember(g, base, size);
+	if (data_pages &&
+	    mprotect(base, data_pages * ps, PROT_READ | PROT_WRITE) != 0)
+		abort();
+	unsigned char *piece = base + data_pages * ps - len;
+	if (len)
+		memcpy(piece, data, len);
+	return piece;
+}
+
+void guard_retire(struct guard *g, unsigned char *piece, size_t len)
+{
+	if (!g->enabled) {
+		free(piece);
+		return;
+	}
+	size_t ps = page_size();
+	uintptr_t start = (uintptr_t)piece & ~(uintptr_t)(ps - 1);
+	uintptr_t end = (uintptr_t)piece + len;
+	if (end > start)
+		mprotect((void *)start, end - start, PROT_NONE);
+}
+
+void guard_release(struct guard *g)
+{
+	for (size_t i = 0; i < g->nmaps; i++)
+		munmap(g->maps[i].base, g->maps[i].size);
+	free(g->maps);
+	guard_init(g, g->enabled);
+}

@@ -1,0 +1,33 @@
+/*
+ * guard.h - pieces in exact-size buffers that end at an inaccessible page,
+ * made inaccessible themselves once the feed that got them returns. A
+ * subject that reads past a piece, or keeps a pointer into one and reads
+ * it later, faults at once, even without a sanitizer build.
+ */
+#ifndef SRH_GUARD_H
+#define SRH_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct guard_map {
+	void *base;
+	size_t size;
+};
+
+struct guard {
+	bool enabled;		/* false: plain heap copies, freed after use */
+	struct guard_map *maps; /* every mapping of this run, released at end */
+	size_t nmaps, cap;
+};
+
+void guard_init(struct guard *g, bool enabled);
+/* A copy of data[0, len) whose last byte is followed by a no-access page.
+ * len 0 gives a pointer to a no-access page. */
+unsigned char *guard_piece(struct guard *g, const void *data, size_t len);
+/* The feed returned: make the piece inaccessible (or free it). */
+void guard_retire(struct guard *g, unsigned char *piece, size_t len);
+/* Unmap everything. */
+void guard_release(struct guard *g);
+
+#endif

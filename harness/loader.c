@@ -1,0 +1,87 @@
+/*
+ * loader.c - see loader.h.
+ */
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <string.h>
+
+#include "subjects/subjects.h"
+
+static const struct srh_subject *const builtin[] = {
+	&srh_reference_subject,
+};
+
+static bool valid(const struct srh_subject *s, struct strbuf *err)
+{
+	int push = !!s->create + !!s->feed + !!s->finish + !!s->destroy;
+
+	if (s->abi != SRH_SUBJECT_ABI) {
+		sb_addf(err, "built for subject ABI %u, this harness has %u",
+			s->abi, SRH_SUBJECT_ABI);
+		return false;
+	}
+	if (!s->name || !s->name[0]) {
+		sb_adds(err, "the subject has no name");
+		return false;
+	}
+	if (push != 0 && push != 4) {
+		sb_adds(err, "a push subject needs create, feed, finish and "
+			     "destroy");
+		return false;
+	}
+	if (push == 0 && !s->read_fd) {
+		sb_adds(err, "the subject has neither shape (push functions "
+			     "or read_fd)");
+		return false;
+	}
+	if (push == 0 && (s->clone || s->reset || s->work)) {
+		sb_adds(err, "clone, reset and work need the push shape");
+		return false;
+	}
+	return true;
+}
+
+const struct srh_subject *loader_open(const char *arg, struct strbuf *err)
+{
+	const struct srh_subject *s = NULL;
+
+	if (!strchr(arg, '/') && !strstr(arg, ".so")) {
+		for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+			if (strcmp(builtin[i]->name, arg) == 0)
+				return builtin[i];
+		sb_addf(err,
+			"no built-in subject '%s' (a shared object "
+			"needs a '/' in its path, e.g. ./%s.so)",
+			arg, arg);
+		return NULL;
+	}
+	void *h = dlopen(arg, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		sb_addf(err, "%s", dlerror());
+		return NULL;
+	}
+	srh_subject_fn fn;
+	void *sym = dlsym(h, SRH_SUBJECT_SYMBOL);
+	if (!sym) {
+		sb_addf(err, "%s: no function %s(); use SRH_SUBJECT_EXPORT",
+			arg, SRH_SUBJECT_SYMBOL);
+		return NULL;
+	}
+	memcpy(&fn, &sym, sizeof fn); /* object to function pointer */
+	s = fn();
+	if (!s) {
+		sb_addf(err, "%s: %s() returned NULL", arg, SRH_SUBJECT_SYMBOL);
+		return NULL;
+	}
+	if (!valid(s, err))
+		return NULL;
+	return s; /* the handle stays open for the life of the process */
+}
+
+void loader_list(struct strbuf *out)
+{
+	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+		sb_addf(out, "  %-12s %s\n", builtin[i]->name,
+			builtin[i]->description);
+}

@@ -1,0 +1,16 @@
+/*
+ * loader.h - find a subject by name (built in) or load it from a shared
+ * object (anything with a '/' or ending in .so).
+ */
+#ifndef SRH_LOADER_H
+#define SRH_LOADER_H
+
+#include "strbuf.h"
+#include "subject.h"
+
+/* The subject, or NULL with the reason in err. */
+const struct srh_subject *loader_open(const char *arg, struct strbuf *err);
+/* Names of the built-in subjects, one per line, for --help. */
+void loader_list(struct strbuf *out);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * report.c - see report.h.
+ */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define COLUMN 40
+
+static const char *shape_name(enum chk_shape s)
+{
+	return s == CHK_PUSH ? "push" : "fd";
+}
+
+void report_shell_quote(struct strbuf *out, const char *s)
+{
+	sb_adds(out, "'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			sb_adds(out, "'\\''");
+		else
+			sb_add(out, s, 1);
+	}
+	sb_adds(out, "'");
+}
+
+static void escaped_stream(const struct chk_failure *f, struct strbuf *out)
+{
+	sb_add_escaped(out, f->stream.s, f->stream.len);
+}
+
+void report_repro(const struct chk_opts *o, const char *input,
+		  const struct chk_failure *f, struct strbuf *out)
+{
+	struct strbuf esc = {0};
+
+	sb_adds(out, "smtp-split --subject ");
+	report_shell_quote(out, o->subject_arg);
+	if (o->shapes != (1u << f->shape))
+		sb_addf(out, " --shape %s", shape_name(f->shape));
+	if (f->oracle == CHK_O_EXPECTED) {
+		sb_adds(out, " ");
+		report_shell_quote(out, input);
+		return;
+	}
+	escaped_stream(f, &esc);
+	sb_adds(out, " --stream ");
+	report_shell_quote(out, sb_str(&esc));
+	sb_free(&esc);
+	if (f->oracle == CHK_O_PREFIX)
+		sb_adds(out, " --families prefix");
+	else if (f->oracle == CHK_O_REENTRANT || f->oracle == CHK_O_REUSE)
+		sb_adds(out, " --families reentrant");
+	else if (f->oracle == CHK_O_WORK)
+		sb_adds(out, " --families work");
+	else {
+		sb_adds(out, " --cuts ");
+		sched_format(&f->sched, out);
+	}
+	if (o->deadline_ms != 2000)
+		sb_addf(out, " --deadline %u", o->deadline_ms);
+}
+
+/* The pieces, each escaped, separated by " | ". */
+static void pieces(const struct chk_failure *f, struct strbuf *out)
+{
+	size_t from = 0;
+
+	for (size_t i = 0; i <= f->sched.ncuts; i++) {
+		size_t to = i < f->sched.ncuts ? f->sched.cuts[i].at
+					       : f->stream.len;
+		if (i > 0) {
+			const struct sched_cut *c = &f->sched.cuts[i - 1];
+			sb_adds(out, " |");
+			if (c->idle)
+				sb_adds(out, " (nothing)");
+			if (c->delay_ms)
+				sb_addf(out, " (%u ms)", c->delay_ms);
+			sb_adds(out, " ");
+		}
+		sb_adds(out, "\"");
+		sb_add_escaped(out, f->stream.s + from, to - from);
+		sb_adds(out, "\"");
+		from = to;
+	}
+}
+
+static size_t count_lines(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == '\n';
+	return k + (n > 0 && s[n - 1] != '\n');
+}
+
+/* Next line of s at *p, without its newline. */
+static bool next_line(const char **p, const char **line, size_t *len)
+{
+	if (!*p || !**p)
+		return false;
+	const char *nl = strchr(*p, '\n');
+	*line = *p;
+	*len = nl ? (size_t)(nl - *p) : strlen(*p);
+	*p = nl ? nl + 1 : *p + *len;
+	return true;
+}
+
+static void cell(struct strbuf *out, const char *s, size_t n)
+{
+	if (n > COLUMN - 1) {
+		sb_add(out, s, COLUMN - 2);
+		sb_adds(out, "~ ");
+		return;
+	}
+	sb_add(out, s, n);
+	for (size_t i = n; i < COLUMN; i++)
+		sb_adds(out, " ");
+}
+
+/* Expected and actual side by side; '*' marks the rows that differ. */
+static void side_by_side(const char *e, const char *a, struct strbuf *out)
+{
+	const char *pe = e, *pa = a, *le = "", *la = "";
+	size_t ne = 0, na = 0;
+
+	sb_adds(out, "    ");
+	cell(out, "expected (one piece)", 20);
+	sb_adds(out, "  actual\n");
+	for (;;) {
+		bool he = next_line(&pe, &le, &ne);
+		bool ha = next_line(&pa, &la, &na);
+		if (!he && !ha)
+			break;
+		if (!he)
+			ne = 0;
+		if (!ha)
+			na = 0;
+		bool same = he && ha && ne == na && memcmp(le, la, ne) == 0;
+		sb_adds(out, same ? "    " : "  * ");
+		cell(out, he ? le : "", ne);
+		sb_adds(out, "  ");
+		sb_add(out, ha ? la : "", na);
+		sb_adds(out, "\n");
+	}
+}
+
+void report_failure(const struct chk_opts *o, const char *input,
+		    const struct chk_failure *f, struct strbuf *out)
+{
+	sb_addf(out, "FAIL %s (%s shape): %s\n", chk_oracle_name(f->oracle),
+		shape_name(f->shape), chk_oracle_what(f->oracle));
+	sb_addf(out, "  subject:  %s\n", o->subject->name);
+	size_t lines = count_lines(sb_str(&f->stream), f->stream.len);
+	sb_addf(out, "  input:    %s\n", input);
+	sb_addf(out, "  found by: %s", f->family);
+	if (f->shrink_runs)
+		sb_addf(out,
+			"; shrunk in %zu runs from %zu bytes and %zu cut%s to "
+			"%zu byte%s, %zu line%s and %zu cut%s",
+			f->shrink_runs, f->orig_len, f->orig_cuts,
+			f->orig_cuts == 1 ? "" : "s", f->stream.len,
+			f->stream.len == 1 ? "" : "s", lines,
+			lines == 1 ? "" : "s", f->sched.ncuts,
+			f->sched.ncuts == 1 ? "" : "s");
+	sb_adds(out, "\n  stream:   \"");
+	escaped_stream(f, out);
+	sb_adds(out, "\"\n");
+	if (f->prefix >= 0) {
+		sb_addf(out, "  end of input after %ld bytes\n", f->prefix);
+	} else if (f->oracle != CHK_O_EXPECTED) {
+		sb_adds(out, "  cuts:     ");
+		sched_format(&f->sched, out);
+		if (f->sched.ncuts <= 16) {
+			sb_adds(out, "\n  pieces:   ");
+			pieces(f, out);
+		}
+		sb_adds(out, "\n");
+	}
+	if (f->detail.len)
+		sb_addf(out, "  detail:   %s\n", f->detail.s);
+	if (f->expected.len || f->actual.len)
+		side_by_side(sb_str(&f->expected), sb_str(&f->actual), out);
+	if (f->log.len) {
+		sb_adds(out, "  the subject's stderr:\n");
+		const char *p = f->log.s, *l;
+		size_t n, shown = 0;
+		while (shown++ < 12 && next_line(&p, &l, &n)) {
+			sb_adds(out, "    ");
+			sb_add(out, l, n);
+			sb_adds(out, "\n");
+		}
+	}
+	sb_adds(out, "  reproduce: ");
+	report_repro(o, input, f, out);
+	sb_adds(out, "\n");
+}
+
+void report_case_file(const struct chk_opts *o, const struct chk_failure *f,
+		      struct strbuf *out)
+{
+	sb_addf(out, "# smtp-split counterexample: %s (%s shape)\n# %s\n",
+		chk_oracle_name(f->oracle), shape_name(f->shape),
+		chk_oracle_what(f->oracle));
+	sb_addf(out, "# found with subject %s\n", o->subject->name);
+	sb_addf(out, "shape %s\n", shape_name(f->shape));
+	sb_adds(out, "stream \"");
+	escaped_stream(f, out);
+	sb_adds(out, "\"\n");
+	if (f->prefix >= 0)
+		sb_addf(out, "prefix %ld\n", f->prefix);
+	else if (f->sched.ncuts) {
+		sb_adds(out, "cuts ");
+		sched_format(&f->sched, out);
+		sb_adds(out, "\n");
+	}
+}
+
+static void json_string(struct strbuf *out, const char *s, size_t n)
+{
+	sb_adds(out, "\"");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			sb_addf(out, "\\%c", c);
+		else if (c >= 0x20 && c < 0x7F)
+			sb_add(out, &c, 1);
+		else
+			sb_addf(out, "\\u%04x", c);
+	}
+	sb_adds(out, "\"");
+}
+
+void report_json(const struct chk_opts *o, const char *input,
+		 const struct chk_failure *f, struct strbuf *out)
+{
+	struct strbuf s = {0};
+
+	sb_adds(out, "{\"oracle\":");
+	json_string(out, chk_oracle_name(f->oracle),
+		    strlen(chk_oracle_name(f->oracle)));
+	sb_addf(out, ",\"shape\":\"%s\",\"family\":\"%s\",\"input\":",
+		shape_name(f->shape), f->family);
+	json_string(out, input, strlen(input));
+	sb_adds(out, ",\"stream\":");
+	json_string(out, sb_str(&f->stream), f->stream.len);
+	sched_format(&f->sched, &s);
+	sb_adds(out, ",\"cuts\":");
+	json_string(out, s.s, s.len);
+	sb_addf(out, ",\"prefix\":%ld,\"detail\":", f->prefix);
+	json_string(out, sb_str(&f->detail), f->detail.len);
+	sb_clear(&s);
+	report_repro(o, input, f, &s);
+	sb_adds(out, ",\"reproduce\":");
+	json_string(out, s.s, s.len);
+	sb_adds(out, "}");
+	sb_free(&s);
+}
+
+void report_case_free(struct report_case *c)
+{
+	sb_free(&c->stream);
+	sb_free(&c->cuts);
+}
+
+bool report_case_read(const char *text, struct report_case *c,
+		      struct strbuf *err)
+{
+	const char *p = text, *line;
+	size_t len, lineno = 0;
+	bool have_stream = false;
+
+	memset(c, 0, sizeof *c);
+	c->shape = -1;
+	c->prefix = -1;
+	while (next_line(&p, &line, &len)) {
+		struct strbuf l = {0};
+		lineno++;
+		sb_add(&l, line, len);
+		const char *s = sb_str(&l);
+		bool ok = true;
+		size_t bad = 0;
+		if (s[0] == '#' || s[0] == '\0') {
+			/* comment */
+		} else if (strncmp(s, "stream \"", 8) == 0 && len >= 9 &&
+			   s[len - 1] == '"') {
+			l.s[len - 1] = '\0';
+			ok = sb_unescape(&c->stream, s + 8, &bad);
+			have_stream = ok;
+		} else if (strncmp(s, "cuts ", 5) == 0) {
+			sb_adds(&c->cuts, s + 5);
+		} else if (strcmp(s, "shape push") == 0) {
+			c->shape = CHK_PUSH;
+		} else if (strcmp(s, "shape fd") == 0) {
+			c->shape = CHK_FD;
+		} else if (strncmp(s, "prefix ", 7) == 0) {
+			c->prefix = atol(s + 7);
+		} else {
+			ok = false;
+		}
+		if (!ok)
+			sb_addf(err, "line %zu: cannot read '%s'", lineno, s);
+		sb_free(&l);
+		if (!ok)
+			return false;
+	}
+	if (!have_stream) {
+		sb_adds(err, "no 'stream \"...\"' line");
+		return false;
+	}
+	return true;
+}

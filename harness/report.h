@@ -1,0 +1,40 @@
+/*
+ * report.h - how failures are shown and kept: the counterexample printed
+ * for a person, the command that reproduces it, and the case file that the
+ * regression corpus replays.
+ */
+#ifndef SRH_REPORT_H
+#define SRH_REPORT_H
+
+#include "check.h"
+#include "strbuf.h"
+
+/* Stream, schedule, both transcripts side by side, reproduce line. */
+void report_failure(const struct chk_opts *o, const char *input,
+		    const struct chk_failure *f, struct strbuf *out);
+/* The shell command that reproduces f, as printed. */
+void report_repro(const struct chk_opts *o, const char *input,
+		  const struct chk_failure *f, struct strbuf *out);
+/* A case file: comments, then "key value" lines (see case_read). */
+void report_case_file(const struct chk_opts *o, const struct chk_failure *f,
+		      struct strbuf *out);
+/* f as one JSON object (no trailing newline). */
+void report_json(const struct chk_opts *o, const char *input,
+		 const struct chk_failure *f, struct strbuf *out);
+
+/* A case file read back. */
+struct report_case {
+	struct strbuf stream;
+	struct strbuf cuts; /* schedule text, "" when absent */
+	int shape;	    /* -1: any */
+	long prefix;	    /* -1: none */
+};
+/* Parse a case file's text; false with a message in err. */
+bool report_case_read(const char *text, struct report_case *c,
+		      struct strbuf *err);
+void report_case_free(struct report_case *c);
+
+/* Single-quote s for a POSIX shell. */
+void report_shell_quote(struct strbuf *out, const char *s);
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * runner.c - see runner.h.
+ */
+#define _GNU_SOURCE
+#include "runner.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guard.h"
+
+/* The bounds of piece j of a schedule: [start, end). */
+static void piece_bounds(const struct sched *sc, size_t n, size_t j,
+			 size_t *start, size_t *end)
+{
+	*start = j == 0 ? 0 : sc->cuts[j - 1].at;
+	*end = j < sc->ncuts ? sc->cuts[j].at : n;
+}
+
+static void *must_create(const struct srh_subject *s, struct tr_transcript *t)
+{
+	void *self = s->create(&t->rec);
+	if (!self) {
+		fprintf(stderr, "smtp-split: subject %s: create() failed\n",
+			s->name);
+		_exit(3);
+	}
+	return self;
+}
+
+/* Feed piece j (and its idle step) of stream in to self. */
+static void feed_piece(const struct srh_subject *s, void *self, struct guard *g,
+		       const unsigned char *in, size_t n,
+		       const struct sched *sc, size_t j,
+		       struct tr_transcript *t)
+{
+	size_t start, end;
+
+	piece_bounds(sc, n, j, &start, &end);
+	if (j > 0 && sc->cuts[j - 1].idle) {
+		unsigned char *none = guard_piece(g, NULL, 0);
+		t->fed = start;
+		s->feed(self, none, 0);
+		guard_retire(g, none, 0);
+	}
+	unsigned char *piece = guard_piece(g, in + start, end - start);
+	t->fed = end;
+	s->feed(self, piece, end - start);
+	guard_retire(g, piece, end - start);
+}
+
+static void finish(const struct srh_subject *s, void *self,
+		   struct tr_transcript *t)
+{
+	t->fed = TR_FED_EOF;
+	s->finish(self);
+}
+
+void run_push(const struct srh_subject *s, const struct run_opts *o,
+	      const unsigned char *in, size_t n, const struct sched *sc,
+	      struct tr_transcript *t)
+{
+	struct guard g;
+	void *self = must_create(s, t);
+
+	guard_init(&g, o->guard);
+	for (size_t j = 0; j <= sc->ncuts; j++)
+		feed_piece(s, self, &g, in, n, sc, j, t);
+	finish(s, self, t);
+	s->destroy(self);
+	guard_release(&g);
+}
+
+void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
+			  const unsigned char *a, size_t na,
+			  const struct sched *sa, struct tr_transcript *ta,
+			  const unsigned char *b, size_t nb,
+			  const struct sched *sb, struct tr_transcript *tb)
+{
+	struct guard g;
+	void *x = must_create(s, ta), *y = must_create(s, tb);
+
+	guard_init(&g, o->guard);
+	for (size_t j = 0; j <= sa->ncuts || j <= sb->ncuts; j++) {
+		if (j <= sa->ncuts)
+			feed_piece(s, x, &g, a, na, sa, j, ta);
+		if (j <= sb->ncuts)
+			feed_piece(s, y, &g, b, nb, sb, j, tb);
+	}
+	finish(s, x, ta);
+	finish(s, y, tb);
+	s->destroy(x);
+	s->destroy(y);
+	guard_release(&g);
+}
+
+void run_push_reused(const struct srh_subject *s, const struct run_opts *o,
+		     const unsigned char *first, size_t first_len,
+		     const unsigned char *in, size_t n, struct tr_transcript *t)
+{
+	struct guard g;
+	struct sched none = {0};
+	void *self = must_create(s, t);
+
+	guard_init(&g, o->guard);
+	if (first_len)
+		feed_piece(s, self, &g, first, first_len, &none, 0, t);
+	s->reset(self);
+	tr_clear(t);
+	feed_piece(s, self, &g, in, n, &none, 0, t);
+	finish(s, self, t);
+	s->destroy(self);
+	guard_release(&g);
+}
+
+uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
+		       const unsigned char *in, size_t n,
+		       const struct sched *sc)
+{
+	struct tr_transcript t;
+	struct guard g;
+	uint64_t work = 0;
+
+	if (!s->work)
+		return 0;
+	tr_init(&t);
+	guard_init(&g, o->guard);
+	void *self = must_create(s, &t);
+	for (size_t j = 0; j <= sc->ncuts; j++)
+		feed_piece(s, self, &g, in, n, sc, j, &t);
+	finish(s, self, &t);
+	work = s->work(self);
+	s->destroy(self);
+	guard_release(&g);
+	tr_free(&t);
+	return work;
+}
+
+/* ---- fd shape ---------------------------------------------------------- */
+
+struct reader_arg {
+	const struct srh_subject *s;
+	int fd;
+	struct tr_transcript *t;
+};
+
+static void *reader_main(void *p)
+{
+	struct reader_arg *r = p;
+	r->s->read_fd(r->fd, &r->t->rec);
+	return NULL;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Wait until the reader has read every byte written so far. */
+static void wait_drained(int reader_fd, unsigned max_ms)
+{
+	uint64_t until = now_us() + (uint64_t)max_ms * 1000;
+	int queued = 0;
+
+	while (ioctl(reader_fd, FIONREAD, &queued) == 0 && queued > 0 &&
+	       now_us() < until) {
+		struct timespec ts = {0, 20000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* the reader closed: it will be judged */
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
+void run_fd(const struct srh_subject *s, const struct run_opts *o,
+	    const unsigned char *in, size_t n, const struct sched *sc,
+	    struct tr_transcript *t)
+{
+	int sv[2];
+	pthread_t reader;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+		perror("smtp-split: socketpair");
+		_exit(3);
+	}
+	struct reader_arg arg = {s, sv[1], t};
+	t->fed = 0; /* fd events are not tagged */
+	if (pthread_create(&reader, NULL, reader_main, &arg) != 0) {
+		perror("smtp-split: pthread_create");
+		_exit(3);
+	}
+	for (size_t j = 0; j <= sc->ncuts; j++) {
+		size_t start, end;
+		piece_bounds(sc, n, j, &start, &end);
+		if (j > 0 && sc->cuts[j - 1].delay_ms)
+			sleep_ms(sc->cuts[j - 1].delay_ms);
+		write_all(sv[0], in + start, end - start);
+		wait_drained(sv[1], o->drain_wait_ms);
+	}
+	shutdown(sv[0], SHUT_WR);
+	pthread_join(reader, NULL);
+	close(sv[0]);
+	close(sv[1]);
+}

@@ -1,0 +1,54 @@
+/*
+ * runner.h - deliver one stream to one subject instance under one schedule
+ * and record its transcript. The caller isolates the run (sandbox.h).
+ */
+#ifndef SRH_RUNNER_H
+#define SRH_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "schedule.h"
+#include "subject.h"
+#include "transcript.h"
+
+struct run_opts {
+	bool guard;		/* guard pages around pieces (push) */
+	unsigned drain_wait_ms; /* fd: longest wait for the reader to drain */
+};
+
+/* Push shape: create, feed the pieces (with idle steps), finish, destroy.
+ * Tags each event with the bytes fed so far. */
+void run_push(const struct srh_subject *s, const struct run_opts *o,
+	      const unsigned char *in, size_t n, const struct sched *sc,
+	      struct tr_transcript *t);
+
+/* Two instances fed alternately, piece by piece: a's piece 0, b's piece 0,
+ * a's piece 1, ...; then both finished. */
+void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
+			  const unsigned char *a, size_t na,
+			  const struct sched *sa, struct tr_transcript *ta,
+			  const unsigned char *b, size_t nb,
+			  const struct sched *sb, struct tr_transcript *tb);
+
+/* One instance fed `first` up to `first_len`, then reset (the subject's
+ * reset capability), then fed `in` in one piece and finished; t gets only
+ * what came after the reset. */
+void run_push_reused(const struct srh_subject *s, const struct run_opts *o,
+		     const unsigned char *first, size_t first_len,
+		     const unsigned char *in, size_t n,
+		     struct tr_transcript *t);
+
+/* Work units (subject's work capability) of a push run; 0 without it. */
+uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
+		       const unsigned char *in, size_t n,
+		       const struct sched *sc);
+
+/* fd shape: the subject reads one end of a socket pair in a thread; each
+ * piece is written once the reader has drained the previous one, after the
+ * cut's delay; then the write end is shut down. Events are not tagged. */
+void run_fd(const struct srh_subject *s, const struct run_opts *o,
+	    const unsigned char *in, size_t n, const struct sched *sc,
+	    struct tr_transcript *t);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * sandbox.c - see sandbox.h.
+ */
+#define _GNU_SOURCE
+#include "sandbox.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_MAX 4096
+
+struct sbx_shared *sbx_create(size_t result_cap)
+{
+	size_t size = sizeof(struct sbx_shared) + result_cap;
+	struct sbx_shared *sh = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		perror("smtp-split: mmap");
+		exit(2);
+	}
+	sh->result_cap = result_cap;
+	return sh;
+}
+
+void sbx_destroy(struct sbx_shared *sh)
+{
+	munmap(sh, sizeof *sh + sh->result_cap);
+}
+
+void sbx_beat(struct sbx_shared *sh)
+{
+	sh->heartbeat++;
+}
+
+void sbx_set_current(struct sbx_shared *sh, const char *what)
+{
+	size_t n = strlen(what);
+	if (n >= SBX_CURRENT_MAX)
+		n = SBX_CURRENT_MAX - 1;
+	memcpy(sh->current, what, n);
+	sh->current[n] = '\0';
+	sh->heartbeat++;
+}
+
+bool sbx_put(struct sbx_shared *sh, const void *data, size_t n)
+{
+	if (sh->result_len + n > sh->result_cap)
+		return false;
+	memcpy(sh->result + sh->result_len, data, n);
+	sh->result_len += n;
+	return true;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void read_log(FILE *log, struct strbuf *out)
+{
+	char buf[LOG_MAX];
+
+	fflush(log);
+	rewind(log);
+	size_t n = fread(buf, 1, sizeof buf, log);
+	sb_add(out, buf, n);
+}
+
+void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
+	     struct sbx_result *res)
+{
+	int alive[2];
+	FILE *log = tmpfile();
+	uint64_t start = now_us();
+
+	memset(res, 0, sizeof *res);
+	sh->heartbeat = 0;
+	sh->progress = 0;
+	sh->done = 0;
+	sh->current[0] = '\0';
+	sh->result_len = 0;
+	if (!log || pipe(alive) != 0) {
+		perror("smtp-split: sandbox");
+		exit(2);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("smtp-split: fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		close(alive[0]);
+		dup2(fileno(log), STDERR_FILENO);
+		fn(arg, sh);
+		sh->done = 1;
+		_exit(0);
+	}
+	close(alive[1]);
+
+	/* Wait for the child to end (its end of the pipe closes), watching
+	 * its heartbeat. */
+	uint64_t beat = sh->heartbeat, last_change = now_us();
+	bool hung = false;
+	for (;;) {
+		struct pollfd p = {alive[0], POLLIN, 0};
+		int r = poll(&p, 1, 50);
+		if (r > 0)
+			break;
+		if (r < 0 && errno != EINTR)
+			break;
+		if (sh->heartbeat != beat) {
+			beat = sh->heartbeat;
+			last_change = now_us();
+		} else if (now_us() - last_change > (uint64_t)stall_ms * 1000) {
+			hung = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	close(alive[0]);
+
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	res->elapsed_us = now_us() - start;
+	read_log(log, &res->log);
+	fclose(log);
+	if (hung) {
+		res->outcome = SBX_HANG;
+	} else if (WIFSIGNALED(status)) {
+		res->outcome = SBX_CRASH;
+		res->signal = WTERMSIG(status);
+	} else if (WEXITSTATUS(status) != 0) {
+		/* Sanitizers report, then exit non-zero. */
+		res->outcome = SBX_CRASH;
+		res->status = WEXITSTATUS(status);
+	} else {
+		res->outcome = sh->done ? SBX_OK : SBX_EXIT;
+	}
+}
+
+void sbx_result_free(struct sbx_result *res)
+{
+	sb_free(&res->log);
+}
+
+void sbx_describe(const struct sbx_result *res, unsigned stall_ms,
+		  struct strbuf *out)
+{
+	switch (res->outcome) {
+	case SBX_OK:
+		sb_adds(out, "finished");
+		break;
+	case SBX_CRASH:
+		if (res->signal)
+			sb_addf(out, "killed by signal %d (%s)", res->signal,
+				strsignal(res->signal));
+		else
+			sb_addf(out, "exit status %d (a sanitizer report?)",
+				res->status);
+		break;
+	case SBX_EXIT:
+		sb_adds(out, "the subject exited with status 0 mid-run");
+		break;
+	case SBX_HANG:
+		sb_addf(out, "no progress for %u ms: killed", stall_ms);
+		break;
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * sandbox.h - run part of a test in a child process, so that a subject
+ * that crashes, trips a sanitizer, exits or hangs is reported, with what it
+ * was doing, instead of taking the tester down.
+ *
+ * The child and the parent share one memory area: the child keeps a
+ * heartbeat and a description of its current step there, and writes its
+ * result there. A child whose heartbeat stops for longer than the stall
+ * limit is killed and reported as hung.
+ */
+#ifndef SRH_SANDBOX_H
+#define SRH_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+#define SBX_CURRENT_MAX 8192
+
+struct sbx_shared {
+	volatile uint64_t heartbeat;
+	volatile uint64_t progress;    /* free for the child's counters */
+	volatile int done;	       /* the child finished normally */
+	char current[SBX_CURRENT_MAX]; /* what the child is doing */
+	size_t result_cap;
+	volatile size_t result_len;
+	char result[]; /* result_cap bytes */
+};
+
+enum sbx_outcome {
+	SBX_OK,	   /* the child returned normally */
+	SBX_CRASH, /* killed by a signal, or a sanitizer's exit status */
+	SBX_EXIT,  /* exited without returning (the subject called exit) */
+	SBX_HANG,  /* no heartbeat for longer than the stall limit */
+};
+
+struct sbx_result {
+	enum sbx_outcome outcome;
+	int signal;	   /* SBX_CRASH by signal */
+	int status;	   /* exit status otherwise */
+	struct strbuf log; /* the child's stderr, at most 4 KiB of it */
+	uint64_t elapsed_us;
+};
+
+/* A shared area with result_cap bytes for results. */
+struct sbx_shared *sbx_create(size_t result_cap);
+void sbx_destroy(struct sbx_shared *sh);
+
+/* In the child: mark progress and say what is being done now. */
+void sbx_beat(struct sbx_shared *sh);
+void sbx_set_current(struct sbx_shared *sh, const char *what);
+/* In the child: append to the result area; false when it is full. */
+bool sbx_put(struct sbx_shared *sh, const void *data, size_t n);
+
+/* Fork; the child runs fn(arg, sh) and exits; the parent waits. */
+typedef void (*sbx_fn)(void *arg, struct sbx_shared *sh);
+void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
+	     struct sbx_result *res);
+void sbx_result_free(struct sbx_result *res);
+/* "killed by SIGSEGV", "exit status 1", "no progress for 2000 ms"... */
+void sbx_describe(const struct sbx_result *res, unsigned stall_ms,
+		  struct strbuf *out);
+
+#endif

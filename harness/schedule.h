@@ -1,0 +1,74 @@
+/*
+ * schedule.h - how a stream of n bytes is delivered: where it is cut into
+ * pieces, and what happens at each cut.
+ *
+ * A schedule is a sorted set of cuts at offsets 1..n-1. At a cut the next
+ * piece may be preceded by an idle step (a zero-length feed: "nothing
+ * arrived") and, for fd subjects, a delay in milliseconds. No cuts is the
+ * one-piece delivery.
+ *
+ * Text form, used in reports, reproduce commands and case files:
+ *   "none"            one piece
+ *   "12,13"           pieces [0,12) [12,13) [13,n)
+ *   "12i,30@50"       an idle step before the piece at 12; 50 ms before 30
+ */
+#ifndef SRH_SCHEDULE_H
+#define SRH_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+struct sched_cut {
+	uint32_t at;	   /* offset where a new piece starts */
+	uint16_t delay_ms; /* fd subjects: pause before that piece */
+	uint8_t idle;	   /* a zero-length feed before that piece */
+};
+
+struct sched {
+	struct sched_cut *cuts;
+	size_t ncuts, cap;
+};
+
+void sched_free(struct sched *s);
+void sched_clear(struct sched *s);
+void sched_copy(struct sched *dst, const struct sched *src);
+/* Append a cut; callers add them in increasing order. */
+void sched_add(struct sched *s, uint32_t at, uint16_t delay_ms, bool idle);
+/* Sort by offset and merge duplicates (keeping the largest delay). */
+void sched_normalize(struct sched *s);
+
+void sched_format(const struct sched *s, struct strbuf *out);
+/* Parse the text form for a stream of n bytes; false (with a message in
+ * err) when malformed or out of range. */
+bool sched_parse(struct sched *s, const char *text, size_t n,
+		 struct strbuf *err);
+
+/* Total of the delays, for deadlines. */
+uint64_t sched_delay_total(const struct sched *s);
+
+/* A small deterministic PRNG (splitmix64); the state is the caller's. */
+uint64_t sched_rand(uint64_t *state);
+/* Uniform in [0, bound), bound > 0. */
+uint64_t sched_rand_below(uint64_t *state, uint64_t bound);
+
+/*
+ * Offsets where bugs live, for biased random cuts: after each code digit,
+ * after the separator, around every CR and LF, at reply boundaries, and
+ * 511, 512 and 513 bytes into each line. Writes at most max, ascending and
+ * unique, in 1..n-1; returns how many.
+ */
+size_t sched_interesting(const unsigned char *in, size_t n, uint32_t *out,
+			 size_t max);
+
+/* A random schedule: 1 to max_cuts cuts, half of them at interesting
+ * points; an idle step at idle_pct percent of the cuts; a delay drawn from
+ * delays[] at delay_pct percent of them. */
+void sched_random(struct sched *s, uint64_t *rng, size_t n,
+		  const uint32_t *interesting, size_t ninteresting,
+		  size_t max_cuts, unsigned idle_pct, const uint16_t *delays,
+		  size_t ndelays, unsigned delay_pct);
+
+#endif

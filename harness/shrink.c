@@ -1,0 +1,399 @@
+/*
+ * shrink.c - make a failure minimal: fewest cuts, no idle steps or delays
+ * it does not need, cuts as early as they can be, then the fewest lines and
+ * bytes of input. A step is kept only if the same oracle still fails (a
+ * crash stays a crash, a split failure a split failure); each candidate
+ * runs in its own sandboxed child. Ordered as in QuickCheck and theft:
+ * big steps first, and every pass again after any success.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_impl.h"
+#include "smtp_reply.h"
+
+struct candidate {
+	struct chk_ctx *c; /* options and shape */
+	const unsigned char *in;
+	size_t n;
+	const struct sched *s;
+};
+
+struct verdict {
+	enum chk_oracle oracle; /* CHK_O_COUNT: passed */
+	struct strbuf expected, actual, detail, log;
+};
+
+static void verdict_free(struct verdict *v)
+{
+	sb_free(&v->expected);
+	sb_free(&v->actual);
+	sb_free(&v->detail);
+	sb_free(&v->log);
+}
+
+/* In the child: baselines for the candidate input, then its schedule. */
+static void child_eval(void *arg, struct sbx_shared *sh)
+{
+	const struct candidate *k = arg;
+	struct chk_ctx c = *k->c;
+	struct sched none = {0}, bytes = {0};
+	struct strbuf why = {0}, e = {0}, a = {0};
+
+	c.in = k->in;
+	c.n = k->n;
+	c.sh = sh;
+	tr_init(&c.t0);
+	tr_init(&c.t1);
+	tr_init(&c.t);
+	chk_set_current(&c, "sched", &none, -1);
+	chk_run_one(&c, c.in, c.n, &none, &c.t0);
+	if (c.shape == CHK_PUSH) {
+		chk_all_cuts(&bytes, c.n);
+		chk_set_current(&c, "sched", &bytes, -1);
+		chk_run_one(&c, c.in, c.n, &bytes, &c.t1);
+		c.tags_ok = tr_equal(&c.t0, &c.t1);
+	}
+	chk_set_current(&c, "sched", k->s, -1);
+	int o = (int)chk_judge(&c, k->s, &why);
+	bool tags = o == CHK_O_PROMPT;
+	chk_format_expected(&c, k->s, tags, &e);
+	tr_format(&c.t, &a, tags);
+	sbx_put(sh, &o, sizeof o);
+	chk_put_str(sh, sb_str(&e));
+	chk_put_str(sh, sb_str(&a));
+	chk_put_str(sh, sb_str(&why));
+}
+
+static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
+		     const struct sched *s, struct verdict *v)
+{
+	struct candidate k = {c, in, n, s};
+	struct sbx_result res;
+
+	memset(v, 0, sizeof *v);
+	sbx_run(c->sh, child_eval, &k, c->o->deadline_ms + 60, &res);
+	if (res.outcome == SBX_OK) {
+		const char *p = c->sh->result, *end = p + c->sh->result_len;
+		int o = CHK_O_COUNT;
+		if ((size_t)(end - p) >= sizeof o) {
+			memcpy(&o, p, sizeof o);
+			p += sizeof o;
+		}
+		v->oracle = (enum chk_oracle)o;
+		chk_get_str(&p, end, &v->expected);
+		chk_get_str(&p, end, &v->actual);
+		chk_get_str(&p, end, &v->detail);
+	} else {
+		v->oracle = res.outcome == SBX_HANG ? CHK_O_HANG : CHK_O_CRASH;
+		sbx_describe(&res, c->o->deadline_ms, &v->detail);
+		sb_add(&v->log, res.log.s, res.log.len);
+	}
+	sbx_result_free(&res);
+}
+
+/* Which inputs a candidate may be: as well formed as the original. */
+enum form { FORM_ANY, FORM_LENIENT, FORM_STRICT };
+
+static bool parses(const unsigned char *in, size_t n, unsigned flags)
+{
+	struct srp_config cfg;
+	struct srp_parser *p = malloc(sizeof *p);
+	size_t off = 0, used;
+	bool ok = true;
+
+	if (!p)
+		abort();
+	srp_config_init(&cfg);
+	cfg.flags = flags;
+	if (flags & SRP_LENIENT_LONG_LINES)
+		cfg.max_line = SRP_LINE_CAPACITY;
+	cfg.max_lines = cfg.max_reply = SIZE_MAX;
+	srp_init(p, &cfg);
+	while (ok && off < n) {
+		ok = srp_feed(p, in + off, n - off, &used) != SRP_ERROR;
+		off += used;
+	}
+	ok = ok && srp_finish(p) == SRP_END;
+	free(p);
+	return ok;
+}
+
+static const unsigned all_lenient =
+	SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES |
+	SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT;
+
+static enum form form_of(const unsigned char *in, size_t n)
+{
+	if (parses(in, n, 0))
+		return FORM_STRICT;
+	return parses(in, n, all_lenient) ? FORM_LENIENT : FORM_ANY;
+}
+
+struct shrinker {
+	struct chk_ctx *c;
+	struct chk_failure *f;
+	enum form form;
+	unsigned runs, max_runs;
+};
+
+/* Try a candidate; adopt it when it fails the same way. */
+static bool try(struct shrinker *k, const unsigned char *in, size_t n,
+		const struct sched *s)
+{
+	struct verdict v;
+
+	if (k->runs >= k->max_runs)
+		return false;
+	if (k->form != FORM_ANY &&
+	    !parses(in, n, k->form == FORM_STRICT ? 0 : all_lenient))
+		return false;
+	k->runs++;
+	evaluate(k->c, in, n, s, &v);
+	bool same = v.oracle == k->f->oracle;
+	if (same) {
+		struct chk_failure *f = k->f;
+		struct strbuf stream = {0};
+		sb_add(&stream, in, n); /* in may point into f->stream */
+		sb_free(&f->stream);
+		f->stream = stream;
+		if (s != &f->sched)
+			sched_copy(&f->sched, s);
+		sb_clear(&f->expected);
+		sb_clear(&f->actual);
+		sb_clear(&f->detail);
+		sb_clear(&f->log);
+		sb_add(&f->expected, v.expected.s, v.expected.len);
+		sb_add(&f->actual, v.actual.s, v.actual.len);
+		sb_add(&f->detail, v.detail.s, v.detail.len);
+		sb_add(&f->log, v.log.s, v.log.len);
+	}
+	verdict_free(&v);
+	return same;
+}
+
+static const unsigned char *bytes(const struct chk_failure *f)
+{
+	return (const unsigned char *)sb_str(&f->stream);
+}
+
+/* Fewer cuts: each one alone, then drop one at a time. */
+static bool fewer_cuts(struct shrinker *k)
+{
+	struct chk_failure *f = k->f;
+	struct sched s = {0};
+	bool any = false;
+
+	if (f->sched.ncuts == 0)
+		return false;
+	sched_clear(&s); /* no cut at all */
+	if (try(k, bytes(f), f->stream.len, &s)) {
+		sched_free(&s);
+		return true;
+	}
+	for (size_t i = 0; f->sched.ncuts > 1 && i < f->sched.ncuts; i++) {
+		sched_clear(&s);
+		struct sched_cut cut = f->sched.cuts[i];
+		sched_add(&s, cut.at, cut.delay_ms, cut.idle);
+		if (try(k, bytes(f), f->stream.len, &s)) {
+			any = true;
+			break;
+		}
+	}
+	for (size_t i = 0; f->sched.ncuts > 1 && i < f->sched.ncuts;) {
+		sched_copy(&s, &f->sched);
+		memmove(&s.cuts[i], &s.cuts[i + 1],
+			(s.ncuts - i - 1) * sizeof *s.cuts);
+		s.ncuts--;
+		if (try(k, bytes(f), f->stream.len, &s))
+			any = true; /* same i: the next cut moved here */
+		else
+			i++;
+	}
+	sched_free(&s);
+	return any;
+}
+
+/* No idle steps or delays it does not need; smaller delays. */
+static bool plainer_cuts(struct shrinker *k)
+{
+	struct chk_failure *f = k->f;
+	struct sched s = {0};
+	bool any = false;
+
+	for (size_t i = 0; i < f->sched.ncuts; i++) {
+		if (f->sched.cuts[i].idle) {
+			sched_copy(&s, &f->sched);
+			s.cuts[i].idle = 0;
+			any |= try(k, bytes(f), f->stream.len, &s);
+		}
+		for (size_t d = 0; d < k->c->o->ndelays; d++) {
+			uint16_t want = k->c->o->delays[d];
+			if (want >= f->sched.cuts[i].delay_ms)
+				continue;
+			sched_copy(&s, &f->sched);
+			s.cuts[i].delay_ms = want;
+			if (try(k, bytes(f), f->stream.len, &s)) {
+				any = true;
+				break;
+			}
+		}
+	}
+	sched_free(&s);
+	return any;
+}
+
+/* Each cut as early as it can be. */
+static bool earlier_cuts(struct shrinker *k)
+{
+	struct chk_failure *f = k->f;
+	struct sched s = {0};
+	bool any = false;
+
+	for (size_t i = 0; i < f->sched.ncuts; i++) {
+		uint32_t lo = i ? f->sched.cuts[i - 1].at + 1 : 1;
+		for (uint32_t at = lo; at < f->sched.cuts[i].at; at++) {
+			sched_copy(&s, &f->sched);
+			s.cuts[i].at = at;
+			if (try(k, bytes(f), f->stream.len, &s)) {
+				any = true;
+				break;
+			}
+		}
+	}
+	sched_free(&s);
+	return any;
+}
+
+/* Remove [a, b) from the input; cuts inside the hole move to its start. */
+static bool without(struct shrinker *k, size_t a, size_t b)
+{
+	struct chk_failure *f = k->f;
+	size_t n = f->stream.len, m = n - (b - a);
+	unsigned char *in = malloc(m ? m : 1);
+	struct sched s = {0};
+
+	if (!in)
+		abort();
+	memcpy(in, bytes(f), a);
+	memcpy(in + a, bytes(f) + b, n - b);
+	for (size_t i = 0; i < f->sched.ncuts; i++) {
+		struct sched_cut c = f->sched.cuts[i];
+		size_t at = c.at <= a ? c.at : c.at >= b ? c.at - (b - a) : a;
+		if (at > 0 && at < m)
+			sched_add(&s, (uint32_t)at, c.delay_ms, c.idle);
+	}
+	sched_normalize(&s);
+	bool ok = try(k, in, m, &s);
+	free(in);
+	sched_free(&s);
+	return ok;
+}
+
+/* Whole lines, last first. */
+static bool fewer_lines(struct shrinker *k)
+{
+	bool any = false;
+
+	for (size_t end = k->f->stream.len; end > 0;) {
+		const unsigned char *in = bytes(k->f);
+		size_t start = end - 1;
+		while (start > 0 && in[start - 1] != '\n')
+			start--;
+		any |= without(k, start, end);
+		end = start;
+	}
+	return any;
+}
+
+/* The text of each complete line: after "NNN" and its separator, before
+ * the line end. Only these bytes are removed one by one, so the reply
+ * structure (codes, separators, line ends) stays what it was. */
+static size_t text_spans(const unsigned char *in, size_t n, size_t *span,
+			 size_t max)
+{
+	size_t k = 0;
+
+	for (size_t start = 0, i = 0; i < n && k + 2 <= max; i++) {
+		if (in[i] != '\n')
+			continue;
+		size_t end = i > start && in[i - 1] == '\r' ? i - 1 : i;
+		if (end > start + 4) {
+			span[k++] = start + 4;
+			span[k++] = end;
+		}
+		start = i + 1;
+	}
+	return k / 2;
+}
+
+/* Runs of text bytes, longest first, last line first. */
+static bool fewer_bytes(struct shrinker *k)
+{
+	size_t span[512];
+	bool any = false;
+	size_t nspans = text_spans(bytes(k->f), k->f->stream.len, span,
+				   sizeof span / sizeof span[0]);
+
+	for (size_t s = nspans; s-- > 0;) {
+		size_t a = span[2 * s], b = span[2 * s + 1];
+		for (size_t size = b - a; size >= 1; size /= 2)
+			for (size_t at = a; at + size <= b;) {
+				if (k->runs >= k->max_runs)
+					return any;
+				if (without(k, at, at + size)) {
+					any = true;
+					b -= size;
+				} else {
+					at += size;
+				}
+			}
+	}
+	return any;
+}
+
+void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
+{
+	struct shrinker k = {c, f, FORM_ANY, 0, c->o->shrink_max_runs};
+	bool schedule_based =
+		f->prefix < 0 &&
+		(f->oracle == CHK_O_SPLIT || f->oracle == CHK_O_PROMPT ||
+		 f->oracle == CHK_O_CRASH || f->oracle == CHK_O_HANG) &&
+		strcmp(f->family, "reentrant") != 0 &&
+		strcmp(f->family, "work") != 0;
+
+	if (!schedule_based ||
+	    strncmp(sb_str(&f->detail), "while running", 13) == 0)
+		return;
+	if (f->oracle == CHK_O_HANG)
+		k.max_runs = 8; /* each try of a hang costs the deadline */
+	k.form = form_of(bytes(f), f->stream.len);
+
+	bool changed = true;
+	while (changed && k.runs < k.max_runs) {
+		changed = fewer_cuts(&k);
+		changed |= plainer_cuts(&k);
+		if (f->oracle == CHK_O_HANG)
+			break;
+		changed |= earlier_cuts(&k);
+		changed |= fewer_lines(&k);
+		if (!changed)
+			changed = fewer_bytes(&k);
+	}
+	f->shrink_runs = k.runs;
+	/* The failure as it stands now, for the report. */
+	if (k.runs == 0 || f->expected.len == 0) {
+		struct verdict v;
+		evaluate(c, bytes(f), f->stream.len, &f->sched, &v);
+		if (v.oracle == f->oracle) {
+			sb_clear(&f->expected);
+			sb_clear(&f->actual);
+			sb_add(&f->expected, v.expected.s, v.expected.len);
+			sb_add(&f->actual, v.actual.s, v.actual.len);
+			if (f->detail.len == 0)
+				sb_add(&f->detail, v.detail.s, v.detail.len);
+		}
+		verdict_free(&v);
+	}
+}

@@ -1,0 +1,163 @@
+/*
+ * strbuf.c - see strbuf.h. Allocation failure is fatal: the harness cannot
+ * report anything useful without memory.
+ */
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void grow(struct strbuf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	char *s = realloc(b->s, cap);
+	if (!s) {
+		fputs("smtp-split: out of memory\n", stderr);
+		abort();
+	}
+	b->s = s;
+	b->cap = cap;
+}
+
+void sb_free(struct strbuf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof *b);
+}
+
+void sb_clear(struct strbuf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+void sb_add(struct strbuf *b, const void *data, size_t n)
+{
+	grow(b, n);
+	if (n)
+		memcpy(b->s + b->len, data, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sb_adds(struct strbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+void sb_addf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void sb_add_escaped(struct strbuf *b, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	char e[5];
+
+	grow(b, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		switch (c) {
+		case '\r':
+			sb_adds(b, "\\r");
+			break;
+		case '\n':
+			sb_adds(b, "\\n");
+			break;
+		case '\t':
+			sb_adds(b, "\\t");
+			break;
+		case '"':
+		case '\\':
+			e[0] = '\\';
+			e[1] = (char)c;
+			sb_add(b, e, 2);
+			break;
+		default:
+			if (c >= 0x20 && c < 0x7F) {
+				sb_add(b, &c, 1);
+			} else {
+				snprintf(e, sizeof e, "\\x%02x", c);
+				sb_add(b, e, 4);
+			}
+		}
+	}
+}
+
+const char *sb_str(const struct strbuf *b)
+{
+	return b->s ? b->s : "";
+}
+
+static int hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool sb_unescape(struct strbuf *b, const char *s, size_t *bad)
+{
+	for (size_t i = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c != '\\') {
+			sb_add(b, &c, 1);
+			continue;
+		}
+		*bad = i;
+		switch (s[++i]) {
+		case 'r':
+			c = '\r';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		case '0':
+			c = '\0';
+			break;
+		case '"':
+		case '\\':
+			c = (unsigned char)s[i];
+			break;
+		case 'x': {
+			int hi = hex(s[i + 1]),
+			    lo = hi < 0 ? -1 : hex(s[i + 2]);
+			if (lo < 0)
+				return false;
+			c = (unsigned char)(hi * 16 + lo);
+			i += 2;
+			break;
+		}
+		default:
+			return false;
+		}
+		sb_add(b, &c, 1);
+	}
+	return true;
+}

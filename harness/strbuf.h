@@ -1,0 +1,35 @@
+/*
+ * strbuf.h - growable NUL-terminated byte strings, and the escaping that
+ * every report and file of the harness uses for stream bytes.
+ *
+ * Escaped form: printable ASCII stays, except '"' and '\' which get a
+ * backslash; CR, LF and HT are \r \n \t; any other byte is \xNN. It reads
+ * back exactly with sb_unescape().
+ */
+#ifndef SRH_STRBUF_H
+#define SRH_STRBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *s; /* NUL-terminated; NULL until something is added */
+	size_t len, cap;
+};
+
+void sb_free(struct strbuf *b);
+void sb_clear(struct strbuf *b); /* length 0, memory kept */
+void sb_add(struct strbuf *b, const void *data, size_t n);
+void sb_adds(struct strbuf *b, const char *s);
+void sb_addf(struct strbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append data escaped (see above), without quotes. */
+void sb_add_escaped(struct strbuf *b, const void *data, size_t n);
+/* The string, "" when empty. */
+const char *sb_str(const struct strbuf *b);
+
+/* Decode the escaped form in s into b (bytes appended). False, with *bad
+ * set to the offending position, on a malformed escape. */
+bool sb_unescape(struct strbuf *b, const char *s, size_t *bad);
+
+#endif
