@@ -634,7 +634,7 @@ static void fam_work(struct chk_ctx *c)
 			"piece, for %zu bytes",
 			(unsigned long long)bytes, (unsigned long long)one,
 			c->n);
-		report(c, CHK_O_WORK, &c->sched, -1, &c->t0, "", sb_str(&why));
+		report(c, CHK_O_WORK, NULL, -1, &c->t0, "", sb_str(&why));
 		sb_free(&why);
 	}
 }

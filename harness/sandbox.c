@@ -100,6 +100,13 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 		exit(2);
 	}
 	if (pid == 0) {
+		/* A crash must end the child: take back any handler the host
+		 * program installed (a test framework's would carry on
+		 * running its tests in here). */
+		static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+					    SIGABRT, SIGSYS, SIGTRAP};
+		for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+			signal(fatal[i], SIG_DFL);
 		close(alive[0]);
 		dup2(fileno(log), STDERR_FILENO);
 		fn(arg, sh);

@@ -49,6 +49,8 @@ void sched_normalize(struct sched *s)
 {
 	size_t out = 0;
 
+	if (s->ncuts < 2)
+		return;
 	qsort(s->cuts, s->ncuts, sizeof *s->cuts, by_offset);
 	for (size_t i = 0; i < s->ncuts; i++) {
 		if (out > 0 && s->cuts[out - 1].at == s->cuts[i].at) {

@@ -18,6 +18,7 @@ struct candidate {
 	const unsigned char *in;
 	size_t n;
 	const struct sched *s;
+	enum chk_oracle target;
 };
 
 struct verdict {
@@ -47,6 +48,19 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 	tr_init(&c.t0);
 	tr_init(&c.t1);
 	tr_init(&c.t);
+	if (k->target == CHK_O_CRASH || k->target == CHK_O_HANG) {
+		/* Only the candidate schedule: a crash elsewhere would not
+		 * be this failure. */
+		int o = CHK_O_COUNT;
+		chk_set_current(&c, "sched", k->s, -1);
+		chk_run_one(&c, c.in, c.n, k->s, &c.t);
+		tr_format(&c.t, &a, false);
+		sbx_put(sh, &o, sizeof o);
+		chk_put_str(sh, "");
+		chk_put_str(sh, sb_str(&a));
+		chk_put_str(sh, "");
+		return;
+	}
 	chk_set_current(&c, "sched", &none, -1);
 	chk_run_one(&c, c.in, c.n, &none, &c.t0);
 	if (c.shape == CHK_PUSH) {
@@ -67,9 +81,10 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 }
 
 static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
-		     const struct sched *s, struct verdict *v)
+		     const struct sched *s, enum chk_oracle target,
+		     struct verdict *v)
 {
-	struct candidate k = {c, in, n, s};
+	struct candidate k = {c, in, n, s, target};
 	struct sbx_result res;
 
 	memset(v, 0, sizeof *v);
@@ -150,7 +165,7 @@ static bool try(struct shrinker *k, const unsigned char *in, size_t n,
 	    !parses(in, n, k->form == FORM_STRICT ? 0 : all_lenient))
 		return false;
 	k->runs++;
-	evaluate(k->c, in, n, s, &v);
+	evaluate(k->c, in, n, s, k->f->oracle, &v);
 	bool same = v.oracle == k->f->oracle;
 	if (same) {
 		struct chk_failure *f = k->f;
@@ -385,7 +400,7 @@ void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 	/* The failure as it stands now, for the report. */
 	if (k.runs == 0 || f->expected.len == 0) {
 		struct verdict v;
-		evaluate(c, bytes(f), f->stream.len, &f->sched, &v);
+		evaluate(c, bytes(f), f->stream.len, &f->sched, f->oracle, &v);
 		if (v.oracle == f->oracle) {
 			sb_clear(&f->expected);
 			sb_clear(&f->actual);

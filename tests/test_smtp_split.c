@@ -1,0 +1,499 @@
+/*
+ * test_smtp_split.c - the split tester finds what it claims to find.
+ *
+ * Each deliberately broken subject in tests/subjects/ must be caught by the
+ * oracle its comment names, with a minimal counterexample; the reference
+ * parser must pass the same checks; the printed reproduce command and the
+ * saved case file must reproduce the failure.
+ */
+#define _GNU_SOURCE /* popen, mkstemps */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "loader.h"
+#include "report.h"
+
+static const char kb_stream[] = "354-Line 1\r\n354 Send message\r\n";
+static const char cve_stream[] = "250-first\r\n250\r\n221 2.0.0 Bye\r\n";
+
+static const struct srh_subject *subject(const char *name)
+{
+	struct strbuf path = {0}, err = {0};
+	const struct srh_subject *s;
+
+	if (strcmp(name, "reference") == 0 || strchr(name, '/'))
+		sb_adds(&path, name);
+	else
+		sb_addf(&path, "%s/%s.so", SUBJECT_DIR, name);
+	s = loader_open(path.s, &err);
+	if (!s)
+		fail_msg("%s: %s", path.s, sb_str(&err));
+	sb_free(&path);
+	sb_free(&err);
+	return s;
+}
+
+/* Options for quick, deterministic runs. */
+static void opts(struct chk_opts *o, const char *name)
+{
+	chk_opts_init(o, subject(name));
+	o->subject_arg = name;
+	o->random_count = 40;
+	o->deadline_ms = 400;
+}
+
+static void run(const struct chk_opts *o, const char *stream,
+		struct chk_result *r)
+{
+	memset(r, 0, sizeof *r);
+	chk_stream(o, "test", (const unsigned char *)stream, strlen(stream),
+		   NULL, NULL, r);
+}
+
+static const struct chk_failure *find(const struct chk_result *r,
+				      enum chk_oracle o)
+{
+	for (size_t i = 0; i < r->nfail; i++)
+		if (r->fail[i].oracle == o)
+			return &r->fail[i];
+	return NULL;
+}
+
+static void print_all(const struct chk_opts *o, const struct chk_result *r)
+{
+	for (size_t i = 0; i < r->nfail; i++) {
+		struct strbuf b = {0};
+		report_failure(o, "test", &r->fail[i], &b);
+		print_message("%s\n", b.s);
+		sb_free(&b);
+	}
+}
+
+/* The failure for oracle o, or the test fails showing what was found. */
+static const struct chk_failure *expect(const struct chk_opts *o,
+					const struct chk_result *r,
+					enum chk_oracle oracle)
+{
+	const struct chk_failure *f = find(r, oracle);
+	if (!f) {
+		print_all(o, r);
+		fail_msg("no %s failure", chk_oracle_name(oracle));
+	}
+	return f;
+}
+
+static bool bytes_are(const struct chk_failure *f, const char *s)
+{
+	return f->stream.len == strlen(s) &&
+	       memcmp(f->stream.s, s, f->stream.len) == 0;
+}
+
+/* ---- the reference parser passes ----------------------------------------
+ */
+
+static void test_reference_passes(void **state)
+{
+	(void)state;
+	static const char *const streams[] = {
+		kb_stream,
+		cve_stream,
+		"220-mx ESMTP\r\n220 ready\r\n250 2.1.0 ok\r\n",
+		/* errors too must not depend on the cuts */
+		"250-a\r\n550 b\r\n",
+		"250 ok\n",
+		"250-a\r\n250 b",
+		"25",
+		"",
+		"250 a\rb\r\n",
+		"\r\n",
+	};
+	struct chk_opts o;
+
+	opts(&o, "reference");
+	o.exhaustive_max = 8;
+	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+		struct chk_result r;
+		run(&o, streams[i], &r);
+		if (r.nfail) {
+			print_all(&o, &r);
+			fail_msg("reference failed on stream %zu", i);
+		}
+		assert_true(r.stats.schedules > 0);
+		chk_result_free(&r);
+	}
+}
+
+/* Exhaustive partitions with prefix sharing (the reference can clone). */
+static void test_exhaustive_partitions(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "reference");
+	o.families = CHK_EXHAUSTIVE;
+	o.exhaustive_max = 16;
+	o.shapes = 1u << CHK_PUSH;
+	run(&o, "250-ab\r\n250 c\r\n", &r); /* 15 bytes: 2^14 schedules */
+	assert_int_equal(r.nfail, 0);
+	assert_true(r.stats.schedules >= (1u << 14));
+	chk_result_free(&r);
+}
+
+/* ---- each broken subject is caught by its oracle ------------------------
+ */
+
+static void test_kb912341_reader(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "kb912341_reader");
+	run(&o, kb_stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_SPLIT);
+	assert_int_equal(f->shape, CHK_FD);
+	/* Minimal: two lines, one cut right after the first, no pause. */
+	assert_int_equal(f->sched.ncuts, 1);
+	assert_int_equal(f->sched.cuts[0].delay_ms, 0);
+	assert_int_equal(f->sched.cuts[0].idle, 0);
+	const char *nl = memchr(f->stream.s, '\n', f->stream.len);
+	assert_non_null(nl);
+	assert_int_equal(f->sched.cuts[0].at, nl - f->stream.s + 1);
+	assert_memory_equal(f->stream.s, "354-", 4);
+	assert_true(bytes_are(f, "354-\r\n354 \r\n"));
+	chk_result_free(&r);
+}
+
+static void test_crlf_split(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "crlf_split");
+	run(&o, "250-mx.example\r\n250 SIZE 100\r\n", &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_SPLIT);
+	assert_int_equal(f->sched.ncuts, 1);
+	size_t at = f->sched.cuts[0].at;
+	assert_int_equal(f->stream.s[at - 1], '\r');
+	assert_int_equal(f->stream.s[at], '\n');
+	/* Shrunk without changing the reply's structure: two lines. */
+	assert_true(bytes_are(f, "250-\r\n250 \r\n"));
+	chk_result_free(&r);
+}
+
+static void test_static_buffer(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "static_buffer");
+	run(&o, kb_stream, &r);
+	expect(&o, &r, CHK_O_REENTRANT);
+	/* Used alone, it is right. */
+	assert_null(find(&r, CHK_O_SPLIT));
+	assert_null(find(&r, CHK_O_PREFIX));
+	chk_result_free(&r);
+}
+
+static void test_short_timeout(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "short_timeout");
+	run(&o, kb_stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_SPLIT);
+	assert_int_equal(f->sched.ncuts, 1);
+	assert_int_equal(f->sched.cuts[0].delay_ms, 50);
+	chk_result_free(&r);
+
+	/* Without a pause longer than its timeout, nothing shows. */
+	o.delays[0] = 0;
+	o.delays[1] = 1;
+	o.ndelays = 2;
+	run(&o, kb_stream, &r);
+	assert_null(find(&r, CHK_O_SPLIT));
+	chk_result_free(&r);
+}
+
+static void test_crash_3byte(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "crash_3byte");
+	run(&o, cve_stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_CRASH);
+	assert_true(bytes_are(f, "250\r\n"));
+	assert_int_equal(f->sched.ncuts, 0);
+	assert_true(f->orig_len == strlen(cve_stream));
+	chk_result_free(&r);
+}
+
+static void test_lazy_reply(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "lazy_reply");
+	run(&o, kb_stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_PROMPT);
+	assert_non_null(strstr(f->detail.s, "end-of-input"));
+	assert_true(f->stream.len <= 6);
+	chk_result_free(&r);
+}
+
+static void test_read_past_piece(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "read_past_piece");
+	run(&o, kb_stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_CRASH);
+	/* The piece ends with a CR: the peek past it hits the guard page. */
+	assert_int_equal(f->sched.ncuts, 1);
+	assert_int_equal(f->stream.s[f->sched.cuts[0].at - 1], '\r');
+	chk_result_free(&r);
+}
+
+static void test_rescan(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "rescan");
+	run(&o, kb_stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_WORK);
+	assert_non_null(strstr(f->detail.s, "byte by byte"));
+	/* Its output is right however it is cut. */
+	assert_null(find(&r, CHK_O_SPLIT));
+	chk_result_free(&r);
+}
+
+static void test_no_final_line(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "no_final_line");
+	o.deadline_ms = 200;
+	run(&o, "250\r\n", &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_HANG);
+	assert_non_null(strstr(f->detail.s, "no progress"));
+	chk_result_free(&r);
+}
+
+static void test_bad_reset(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "bad_reset");
+	run(&o, kb_stream, &r);
+	expect(&o, &r, CHK_O_REUSE);
+	assert_null(find(&r, CHK_O_SPLIT));
+	chk_result_free(&r);
+}
+
+static void test_expected_transcript(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r = {0};
+	const char *in = "250 ok\r\n";
+
+	opts(&o, "reference");
+	o.families = 0;
+	chk_stream(&o, "t", (const unsigned char *)in, strlen(in),
+		   "reply 250 esc=-\n  \"ok\"\nend\n", NULL, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_stream(&o, "t", (const unsigned char *)in, strlen(in),
+		   "reply 250 esc=-\n  \"OK\"\nend\n", NULL, &r);
+	expect(&o, &r, CHK_O_EXPECTED);
+	chk_result_free(&r);
+}
+
+/* ---- reproducing ---------------------------------------------------------
+ */
+
+/* Run a shell command; its exit status, and its output in out. */
+static int shell(const char *cmd, struct strbuf *out)
+{
+	char buf[4096];
+	size_t n;
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(p);
+	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+		sb_add(out, buf, n);
+	int status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The printed command, run as printed (with smtp-split on PATH). */
+static void test_reproduce_command(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+	struct strbuf cmd = {0}, out = {0};
+
+	opts(&o, SUBJECT_DIR "/kb912341_reader.so");
+	run(&o, kb_stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_SPLIT);
+	sb_addf(&cmd, "PATH=%s:$PATH ", SMTP_SPLIT_DIR);
+	report_repro(&o, "test", f, &cmd);
+	assert_non_null(strstr(cmd.s, "--cuts 6"));
+	assert_int_equal(shell(cmd.s, &out), 1);
+	assert_non_null(strstr(out.s, "FAIL split (fd shape)"));
+	assert_non_null(strstr(out.s, "stream:   \"354-\\r\\n354 \\r\\n\""));
+	sb_free(&cmd);
+	sb_free(&out);
+	chk_result_free(&r);
+}
+
+/* A saved case file is replayed by smtp-split and fails the same way. */
+static void test_case_file(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+	struct strbuf text = {0}, cmd = {0}, out = {0}, err = {0};
+	char path[] = "/tmp/srh-case-XXXXXX.case";
+
+	opts(&o, SUBJECT_DIR "/crlf_split.so");
+	run(&o, kb_stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_SPLIT);
+	report_case_file(&o, f, &text);
+
+	struct report_case c;
+	assert_true(report_case_read(text.s, &c, &err));
+	assert_int_equal(c.stream.len, f->stream.len);
+	assert_memory_equal(c.stream.s, f->stream.s, f->stream.len);
+	assert_int_equal(c.shape, CHK_PUSH);
+	report_case_free(&c);
+
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text.s, text.len), (ssize_t)text.len);
+	close(fd);
+	sb_addf(&cmd,
+		"%s/smtp-split --subject %s/crlf_split.so --families "
+		"none %s",
+		SMTP_SPLIT_DIR, SUBJECT_DIR, path);
+	assert_int_equal(shell(cmd.s, &out), 1);
+	assert_non_null(strstr(out.s, "found by: pinned"));
+	unlink(path);
+	sb_free(&text);
+	sb_free(&cmd);
+	sb_free(&out);
+	sb_free(&err);
+	chk_result_free(&r);
+}
+
+/* ---- the pieces ----------------------------------------------------------
+ */
+
+static void test_schedule_text(void **state)
+{
+	(void)state;
+	struct sched s = {0};
+	struct strbuf out = {0}, err = {0};
+
+	assert_true(sched_parse(&s, "13i,12,30@50", 40, &err));
+	sched_format(&s, &out);
+	assert_string_equal(out.s, "12,13i,30@50");
+	assert_int_equal(sched_delay_total(&s), 50);
+	assert_true(sched_parse(&s, "none", 40, &err));
+	assert_int_equal(s.ncuts, 0);
+	assert_false(sched_parse(&s, "0", 40, &err));
+	assert_false(sched_parse(&s, "40", 40, &err));
+	assert_false(sched_parse(&s, "3;4", 40, &err));
+	assert_false(sched_parse(&s, "3@70000", 40, &err));
+	assert_false(sched_parse(&s, "x", 40, &err));
+	sched_free(&s);
+	sb_free(&out);
+	sb_free(&err);
+}
+
+static void test_escape_round_trip(void **state)
+{
+	(void)state;
+	struct strbuf e = {0}, back = {0};
+	unsigned char all[256];
+	size_t bad;
+
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	sb_add_escaped(&e, all, sizeof all);
+	assert_null(memchr(e.s, '\n', e.len));
+	assert_true(sb_unescape(&back, e.s, &bad));
+	assert_int_equal(back.len, 256);
+	assert_memory_equal(back.s, all, 256);
+	sb_clear(&back);
+	assert_false(sb_unescape(&back, "a\\q", &bad));
+	assert_int_equal(bad, 1);
+	assert_false(sb_unescape(&back, "\\x4", &bad));
+	sb_free(&e);
+	sb_free(&back);
+}
+
+static void test_interesting_points(void **state)
+{
+	(void)state;
+	const char *in = "250-a\r\n250 b\r\n";
+	uint32_t pts[64];
+	size_t n = sched_interesting((const unsigned char *)in, strlen(in), pts,
+				     64);
+	/* After each code digit and the separator of both lines, around
+	 * every CR and LF. */
+	const uint32_t want[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+	assert_int_equal(n, sizeof want / sizeof want[0]);
+	assert_memory_equal(pts, want, sizeof want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reference_passes),
+		cmocka_unit_test(test_exhaustive_partitions),
+		cmocka_unit_test(test_kb912341_reader),
+		cmocka_unit_test(test_crlf_split),
+		cmocka_unit_test(test_static_buffer),
+		cmocka_unit_test(test_short_timeout),
+		cmocka_unit_test(test_crash_3byte),
+		cmocka_unit_test(test_lazy_reply),
+		cmocka_unit_test(test_read_past_piece),
+		cmocka_unit_test(test_rescan),
+		cmocka_unit_test(test_no_final_line),
+		cmocka_unit_test(test_bad_reset),
+		cmocka_unit_test(test_expected_transcript),
+		cmocka_unit_test(test_reproduce_command),
+		cmocka_unit_test(test_case_file),
+		cmocka_unit_test(test_schedule_text),
+		cmocka_unit_test(test_escape_round_trip),
+		cmocka_unit_test(test_interesting_points),
+	};
+	return cmocka_run_group_tests_name("smtp_split", tests, NULL, NULL);
+}
