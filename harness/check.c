@@ -66,6 +66,7 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	memset(o, 0, sizeof *o);
 	o->subject = s;
 	o->subject_arg = s ? s->name : "reference";
+	o->prog = "smtp-split";
 	if (s && s->create)
 		o->shapes |= 1u << CHK_PUSH;
 	if (s && s->read_fd)

@@ -69,6 +69,7 @@ enum chk_shape { CHK_PUSH, CHK_FD };
 struct chk_opts {
 	const struct srh_subject *subject;
 	const char *subject_arg; /* as given on the command line, for repro */
+	const char *prog;	 /* how to run smtp-split, for repro */
 	unsigned shapes;	 /* 1 << CHK_PUSH | 1 << CHK_FD */
 	unsigned families;	 /* enum chk_family bits */
 	struct run_opts run;

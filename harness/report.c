@@ -35,7 +35,11 @@ void report_repro(const struct chk_opts *o, const char *input,
 {
 	struct strbuf esc = {0};
 
-	sb_adds(out, "smtp-split --subject ");
+	if (strpbrk(o->prog, " '\"\\$"))
+		report_shell_quote(out, o->prog);
+	else
+		sb_adds(out, o->prog);
+	sb_adds(out, " --subject ");
 	report_shell_quote(out, o->subject_arg);
 	if (o->shapes != (1u << f->shape))
 		sb_addf(out, " --shape %s", shape_name(f->shape));

@@ -466,6 +466,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	/* Keep what the options set, take subject and shapes from s. */
 	keep.subject = s;
 	keep.subject_arg = subject;
+	keep.prog = argv[0];
 	keep.shapes = o->shapes;
 	keep.start_s = start;
 	*o = keep;
