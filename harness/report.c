@@ -52,11 +52,13 @@ void report_repro(const struct chk_opts *o, const char *input,
 	sb_adds(out, " --stream ");
 	report_shell_quote(out, sb_str(&esc));
 	sb_free(&esc);
-	if (f->oracle == CHK_O_PREFIX)
+	/* Checks that are not one schedule rerun their whole family. */
+	if (f->oracle == CHK_O_PREFIX || strcmp(f->family, "prefix") == 0)
 		sb_adds(out, " --families prefix");
-	else if (f->oracle == CHK_O_REENTRANT || f->oracle == CHK_O_REUSE)
+	else if (f->oracle == CHK_O_REENTRANT || f->oracle == CHK_O_REUSE ||
+		 strcmp(f->family, "reentrant") == 0)
 		sb_adds(out, " --families reentrant");
-	else if (f->oracle == CHK_O_WORK)
+	else if (f->oracle == CHK_O_WORK || strcmp(f->family, "work") == 0)
 		sb_adds(out, " --families work");
 	else {
 		sb_adds(out, " --cuts ");

@@ -4,7 +4,6 @@
 #include "split_check.h"
 
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,55 +25,22 @@ static const char other_expected[] =
 	"R 250 lines=2 @37..73 esc=2.1.0\n"
 	"END\n";
 
-void sc_text_free(struct sc_text *t)
+/* Text bytes in quotes, escaped as everywhere in the harness. */
+static void text_quoted(struct strbuf *t, const char *s, size_t n)
 {
-	free(t->s);
-	memset(t, 0, sizeof *t);
-}
-
-static void text_add(struct sc_text *t, const char *fmt, ...)
-{
-	va_list ap;
-	char small[64];
-
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	assert_true(n >= 0);
-	if (t->len + (size_t)n + 1 > t->cap) {
-		t->cap = (t->len + (size_t)n + 1) * 2;
-		t->s = realloc(t->s, t->cap);
-		assert_non_null(t->s);
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-}
-
-static void text_add_escaped(struct sc_text *t, const char *s, size_t n)
-{
-	text_add(t, "\"");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			text_add(t, "\\%c", c);
-		else if (c >= 0x20 && c < 0x7F)
-			text_add(t, "%c", c);
-		else
-			text_add(t, "\\x%02x", c);
-	}
-	text_add(t, "\"");
+	sb_adds(t, "\"");
+	sb_add_escaped(t, s, n);
+	sb_adds(t, "\"");
 }
 
 struct runner {
 	struct srp_parser p;
-	struct sc_text *out;
+	struct strbuf *out;
 	bool stopped; /* an error was reported */
 };
 
 static void runner_init(struct runner *r, const struct srp_config *cfg,
-			struct sc_text *out)
+			struct strbuf *out)
 {
 	assert_int_equal(srp_init(&r->p, cfg), SRP_E_OK);
 	r->out = out;
@@ -85,9 +51,9 @@ static void record_error(struct runner *r)
 {
 	const struct srp_error *e = srp_error(&r->p);
 
-	text_add(r->out, "E %s @%llu line=%llu/%zu\n", srp_err_name(e->code),
-		 (unsigned long long)e->offset, (unsigned long long)e->line,
-		 e->reply_line);
+	sb_addf(r->out, "E %s @%llu line=%llu/%zu\n", srp_err_name(e->code),
+		(unsigned long long)e->offset, (unsigned long long)e->line,
+		e->reply_line);
 	assert_int_not_equal(e->code, SRP_E_OK);
 	r->stopped = true;
 }
@@ -99,11 +65,11 @@ static void record_line(struct runner *r, enum srp_status st)
 
 	assert_non_null(l->text);
 	assert_int_equal(l->last, st == SRP_REPLY);
-	text_add(r->out, "L %03u %s #%zu @%llu..%llu ", l->code,
-		 l->last ? "last" : "more", l->number,
-		 (unsigned long long)l->offset, (unsigned long long)end);
-	text_add_escaped(r->out, l->text, l->len);
-	text_add(r->out, "\n");
+	sb_addf(r->out, "L %03u %s #%zu @%llu..%llu ", l->code,
+		l->last ? "last" : "more", l->number,
+		(unsigned long long)l->offset, (unsigned long long)end);
+	text_quoted(r->out, l->text, l->len);
+	sb_addf(r->out, "\n");
 	if (st != SRP_REPLY)
 		return;
 
@@ -111,9 +77,9 @@ static void record_line(struct runner *r, enum srp_status st)
 	assert_int_equal(rep->offset + rep->size, end);
 	assert_int_equal(rep->lines, l->number);
 	assert_int_equal(srp_pending(&r->p), 0);
-	text_add(r->out, "R %03u lines=%zu @%llu..%llu esc=%s\n", rep->code,
-		 rep->lines, (unsigned long long)rep->offset,
-		 (unsigned long long)end, rep->has_esc ? rep->esc.text : "-");
+	sb_addf(r->out, "R %03u lines=%zu @%llu..%llu esc=%s\n", rep->code,
+		rep->lines, (unsigned long long)rep->offset,
+		(unsigned long long)end, rep->has_esc ? rep->esc.text : "-");
 }
 
 /* Feed one piece, held in its own exact-size allocation. */
@@ -171,7 +137,7 @@ static void runner_end(struct runner *r)
 		return;
 	}
 	if (st == SRP_END) {
-		text_add(r->out, "END\n");
+		sb_addf(r->out, "END\n");
 		assert_int_equal(srp_finish(&r->p), SRP_END);
 		return;
 	}
@@ -196,7 +162,7 @@ static void runner_all(struct runner *r, const char *in, size_t n,
 }
 
 void sc_run(const struct srp_config *cfg, const char *in, size_t n,
-	    const size_t *cuts, size_t ncuts, struct sc_text *out)
+	    const size_t *cuts, size_t ncuts, struct strbuf *out)
 {
 	struct runner *r = malloc(sizeof *r);
 
@@ -207,15 +173,15 @@ void sc_run(const struct srp_config *cfg, const char *in, size_t n,
 }
 
 static void expect_same(const char *what, const char *in, size_t n,
-			const char *expected, const struct sc_text *got)
+			const char *expected, const struct strbuf *got)
 {
 	if (strcmp(expected, got->s ? got->s : "") == 0)
 		return;
-	struct sc_text esc = {0};
-	text_add_escaped(&esc, in, n);
+	struct strbuf esc = {0};
+	text_quoted(&esc, in, n);
 	print_error("input %s\nfed %s\n--- expected\n%s--- got\n%s", esc.s,
 		    what, expected, got->s ? got->s : "");
-	sc_text_free(&esc);
+	sb_free(&esc);
 	fail();
 }
 
@@ -223,11 +189,11 @@ static void check_cuts(const struct srp_config *cfg, const char *in, size_t n,
 		       const size_t *cuts, size_t ncuts, const char *what,
 		       const char *expected)
 {
-	struct sc_text got = {0};
+	struct strbuf got = {0};
 
 	sc_run(cfg, in, n, cuts, ncuts, &got);
 	expect_same(what, in, n, expected, &got);
-	sc_text_free(&got);
+	sb_free(&got);
 }
 
 /* Pieces of `size` bytes. */
@@ -248,7 +214,7 @@ static void check_uniform(const struct srp_config *cfg, const char *in,
 static void check_interleaved(const struct srp_config *cfg, const char *in,
 			      size_t n, const char *expected)
 {
-	struct sc_text got_a = {0}, got_b = {0};
+	struct strbuf got_a = {0}, got_b = {0};
 	struct runner *a = malloc(sizeof *a), *b = malloc(sizeof *b);
 	size_t nb = sizeof other_stream - 1;
 
@@ -269,15 +235,15 @@ static void check_interleaved(const struct srp_config *cfg, const char *in,
 		    &got_b);
 	free(a);
 	free(b);
-	sc_text_free(&got_a);
-	sc_text_free(&got_b);
+	sb_free(&got_a);
+	sb_free(&got_b);
 }
 
 /* One piece, on a parser that read another stream and was then reset. */
 static void check_reused(const struct srp_config *cfg, const char *in, size_t n,
 			 const char *expected)
 {
-	struct sc_text scratch = {0}, got = {0};
+	struct strbuf scratch = {0}, got = {0};
 	struct runner *r = malloc(sizeof *r);
 
 	assert_non_null(r);
@@ -289,8 +255,8 @@ static void check_reused(const struct srp_config *cfg, const char *in, size_t n,
 	runner_all(r, in, n, NULL, 0);
 	expect_same("in one piece after srp_reset", in, n, expected, &got);
 	free(r);
-	sc_text_free(&scratch);
-	sc_text_free(&got);
+	sb_free(&scratch);
+	sb_free(&got);
 }
 
 void sc_check(const struct srp_config *cfg, const char *in, size_t n,

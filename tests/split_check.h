@@ -18,14 +18,7 @@
 #include <stddef.h>
 
 #include "smtp_reply.h"
-
-/* A growable NUL-terminated transcript. */
-struct sc_text {
-	char *s;
-	size_t len, cap;
-};
-
-void sc_text_free(struct sc_text *t);
+#include "strbuf.h"
 
 /*
  * Feed in[0, n) to a fresh parser configured with cfg (NULL: defaults) in
@@ -34,7 +27,7 @@ void sc_text_free(struct sc_text *t);
  * the transcript to *out. Asserts the API's invariants on every call.
  */
 void sc_run(const struct srp_config *cfg, const char *in, size_t n,
-	    const size_t *cuts, size_t ncuts, struct sc_text *out);
+	    const size_t *cuts, size_t ncuts, struct strbuf *out);
 
 /*
  * Assert that in[0, n) gives exactly `expected` fed in one piece, under

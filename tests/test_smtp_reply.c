@@ -99,10 +99,10 @@ static void test_every_valid_code_digit(void **state)
 					 "L %u last #1 @0..7 \"t\"\n"
 					 "R %u lines=1 @0..7 esc=-\nEND\n",
 					 code, code);
-				struct sc_text got = {0};
+				struct strbuf got = {0};
 				sc_run(NULL, in, strlen(in), NULL, 0, &got);
 				assert_string_equal(got.s, want);
-				sc_text_free(&got);
+				sb_free(&got);
 			}
 }
 
@@ -111,7 +111,7 @@ static void test_text_bytes_kept(void **state)
 	(void)state;
 	/* HT, quotes and every printable byte pass through untouched. */
 	SC_CHECK(NULL, "250 a\tb \"c\" ~!\r\n",
-		 "L 250 last #1 @0..16 \"a\\x09b \\\"c\\\" ~!\"\n"
+		 "L 250 last #1 @0..16 \"a\\tb \\\"c\\\" ~!\"\n"
 		 "R 250 lines=1 @0..16 esc=-\n"
 		 "END\n");
 }
@@ -365,7 +365,7 @@ static void test_line_limit_configured(void **state)
 	(void)state;
 	struct srp_config small = config(0);
 	struct srp_config longer = config(SRP_LENIENT_LONG_LINES);
-	struct sc_text got = {0};
+	struct strbuf got = {0};
 	char *l100 = long_line(100, "\r\n"), *l101 = long_line(101, "\r\n");
 	char *l1000 = long_line(1000, "\r\n"), *l1001 = long_line(1001, "\r\n");
 
@@ -373,12 +373,12 @@ static void test_line_limit_configured(void **state)
 	SC_CHECK(&small, l101, "E LINE_TOO_LONG @100 line=1/1\n");
 	sc_run(&small, l100, 100, NULL, 0, &got);
 	assert_non_null(strstr(got.s, "R 250 lines=1 @0..100"));
-	sc_text_free(&got);
+	sb_free(&got);
 
 	longer.max_line = 1000;
 	sc_run(&longer, l1000, 1000, NULL, 0, &got);
 	assert_non_null(strstr(got.s, "R 250 lines=1 @0..1000"));
-	sc_text_free(&got);
+	sb_free(&got);
 	SC_CHECK(&longer, l1001, "E LINE_TOO_LONG @1000 line=1/1\n");
 
 	/* With bare LF the line end is one octet. */
@@ -386,7 +386,7 @@ static void test_line_limit_configured(void **state)
 	char *lf512 = long_line(512, "\n"), *lf513 = long_line(513, "\n");
 	sc_run(&lf, lf512, 512, NULL, 0, &got);
 	assert_non_null(strstr(got.s, "R 250 lines=1 @0..512"));
-	sc_text_free(&got);
+	sb_free(&got);
 	SC_CHECK(&lf, lf513, "E LINE_TOO_LONG @512 line=1/1\n");
 
 	free(l100);
@@ -658,7 +658,7 @@ static void test_work_is_linear(void **state)
 
 static void expect_esc(const char *in, const char *esc)
 {
-	struct sc_text got = {0};
+	struct strbuf got = {0};
 	char want[64];
 
 	sc_run(NULL, in, strlen(in), NULL, 0, &got);
@@ -666,7 +666,7 @@ static void expect_esc(const char *in, const char *esc)
 	if (got.len < strlen(want) ||
 	    strcmp(got.s + got.len - strlen(want), want) != 0)
 		fail_msg("%s: want esc=%s, got:\n%s", in, esc, got.s);
-	sc_text_free(&got);
+	sb_free(&got);
 }
 
 static void test_enhanced_status_codes(void **state)
@@ -696,12 +696,12 @@ static void test_enhanced_status_codes(void **state)
 	expect_esc("250  2.0.0\r\n", "-");
 	expect_esc("250-first\r\n250 2.0.0 ok\r\n", "-");
 
-	struct sc_text got = {0};
+	struct strbuf got = {0};
 	struct srp_config lenient = config(SRP_LENIENT_CODE_MISMATCH);
 	const char *in = "250-2.0.0 a\r\n550 b\r\n";
 	sc_run(&lenient, in, strlen(in), NULL, 0, &got);
 	assert_non_null(strstr(got.s, "R 550 lines=2 @0..20 esc=-"));
-	sc_text_free(&got);
+	sb_free(&got);
 
 	struct srp_parser p;
 	size_t used;
