@@ -412,6 +412,38 @@ static void test_case_file(void **state)
 	chk_result_free(&r);
 }
 
+/* The JSON report names each failure and how to reproduce it. */
+static void test_json_report(void **state)
+{
+	(void)state;
+	struct strbuf cmd = {0}, out = {0}, json = {0};
+	char path[] = "/tmp/srh-report-XXXXXX.json";
+	int fd = mkstemps(path, 5);
+
+	assert_true(fd >= 0);
+	close(fd);
+	sb_addf(&cmd,
+		"%s/smtp-split --quiet --subject %s/kb912341_reader.so "
+		"--families single --json %s --stream '354-Line 1\\r\\n354 "
+		"Send message\\r\\n'",
+		SMTP_SPLIT_DIR, SUBJECT_DIR, path);
+	assert_int_equal(shell(cmd.s, &out), 1);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char buf[4096];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	sb_add(&json, buf, n);
+	assert_non_null(strstr(json.s, "\"subject\":\"kb912341-reader\""));
+	assert_non_null(strstr(json.s, "\"oracle\":\"split\""));
+	assert_non_null(strstr(json.s, "\"cuts\":\"6\""));
+	assert_non_null(strstr(json.s, "\"reproduce\":"));
+	unlink(path);
+	sb_free(&cmd);
+	sb_free(&out);
+	sb_free(&json);
+}
+
 /* ---- the pieces ----------------------------------------------------------
  */
 
@@ -491,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_expected_transcript),
 		cmocka_unit_test(test_reproduce_command),
 		cmocka_unit_test(test_case_file),
+		cmocka_unit_test(test_json_report),
 		cmocka_unit_test(test_schedule_text),
 		cmocka_unit_test(test_escape_round_trip),
 		cmocka_unit_test(test_interesting_points),
