@@ -843,7 +843,6 @@ static void run_family(struct chk_ctx *c, unsigned fam, struct chk_result *r,
 	c->family = fam;
 	sbx_run(c->sh, child_family, c, stall, &res);
 	r->stats.schedules += c->sh->progress;
-	r->stats.runs++;
 	if (res.outcome != SBX_OK)
 		sandbox_failure(c, &res, fam, r, from);
 	else
@@ -859,7 +858,6 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	tr_init(&c->t1);
 	tr_init(&c->tb);
 	sbx_run(c->sh, child_baseline, c, c->o->deadline_ms + 60, &res);
-	r->stats.runs++;
 	if (res.outcome != SBX_OK) {
 		sandbox_failure(c, &res, ~0u, r, from);
 		sbx_result_free(&res);
@@ -911,7 +909,6 @@ void chk_stream(const struct chk_opts *o, const char *name,
 	size_t from = r->nfail;
 
 	(void)name;
-	r->stats.streams++;
 	for (int shape = CHK_PUSH; shape <= CHK_FD; shape++) {
 		if (!(o->shapes >> shape & 1))
 			continue;

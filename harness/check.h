@@ -106,7 +106,7 @@ struct chk_failure {
 
 /* Counters for the summary. */
 struct chk_stats {
-	uint64_t streams, schedules, runs;
+	uint64_t schedules; /* schedules and single checks run */
 	uint64_t capped_pairs, capped_exhaustive; /* streams whose family a
 						     size cap skipped */
 	bool budget_hit;
