@@ -11,6 +11,12 @@
 #include "subject.h"
 #include "subjects.h"
 
+_Static_assert(SRH_LENIENT_BARE_LF == SRP_LENIENT_BARE_LF &&
+		       SRH_LENIENT_LONG_LINES == SRP_LENIENT_LONG_LINES &&
+		       SRH_LENIENT_CODE_MISMATCH == SRP_LENIENT_CODE_MISMATCH &&
+		       SRH_LENIENT_8BIT == SRP_LENIENT_8BIT,
+	       "subject.h leniency bits are the parser's");
+
 struct ref {
 	struct srp_parser p;
 	struct srh_recorder *rec;
@@ -34,16 +40,28 @@ static void report_error(struct ref *r)
 	srh_error(r->rec, kind, e->offset, srp_err_name(e->code));
 }
 
-static void *ref_create(struct srh_recorder *rec)
+/* The reference configured with the leniencies a subject declares:
+ * long lines go up to the parser's capacity. */
+static void *create_lenient(struct srh_recorder *rec, unsigned leniency)
 {
 	struct ref *r = malloc(sizeof *r);
+	struct srp_config cfg;
 
 	if (!r)
 		return NULL;
-	srp_init(&r->p, NULL);
+	srp_config_init(&cfg);
+	cfg.flags = leniency; /* the same bits as SRP_LENIENT_* */
+	if (leniency & SRH_LENIENT_LONG_LINES)
+		cfg.max_line = SRP_LINE_CAPACITY;
+	srp_init(&r->p, &cfg);
 	r->rec = rec;
 	r->reported = false;
 	return r;
+}
+
+static void *ref_create(struct srh_recorder *rec)
+{
+	return create_lenient(rec, 0);
 }
 
 static void ref_feed(void *self, const unsigned char *buf, size_t len)
@@ -143,3 +161,15 @@ const struct srh_subject srh_reference_subject = {
 	.work = ref_work,
 	.read_fd = ref_read_fd,
 };
+
+void srh_reference_run(const unsigned char *in, size_t n, unsigned leniency,
+		       struct srh_recorder *rec)
+{
+	struct ref *r = create_lenient(rec, leniency);
+
+	if (!r)
+		abort();
+	ref_feed(r, in, n);
+	ref_finish(r);
+	ref_destroy(r);
+}
