@@ -13,9 +13,11 @@
  *
  * The parser here is the kind most clients have: it collects one line at a
  * time in a buffer, and a reply ends at a line whose fourth byte is not
- * '-'. It is written to pass every oracle. The contract is in
- * harness/subject.h; the calls you make are srh_line, srh_reply, srh_error
- * and srh_end.
+ * '-'. It is written to pass every oracle, strict as RFC 5321. The
+ * contract is in harness/subject.h; the calls you make are srh_line,
+ * srh_reply, srh_error and srh_end. It declares no .reports: it extracts
+ * no enhanced status codes, and its error offsets are those of the line,
+ * so neither is compared with the model's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +25,14 @@
 #include "subject.h"
 
 #define LINE_MAX_OCTETS 512 /* RFC 5321 4.5.3.1.5, with the CRLF */
+#define REPLY_MAX_LINES 128 /* a bound of ours, as the reference's */
 
 struct my_parser {
 	struct srh_recorder *rec; /* where to report, given at create */
 	char line[LINE_MAX_OCTETS];
 	size_t len;	      /* bytes of the current line so far */
 	unsigned reply_code;  /* code of the reply's first line, 0 if none */
+	size_t lines;	      /* lines of the current reply so far */
 	uint64_t offset;      /* stream bytes seen so far */
 	uint64_t line_offset; /* stream offset of line[0] */
 	bool failed;	      /* an error was reported: ignore the rest */
@@ -46,9 +50,24 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Text is HT and printable US-ASCII (RFC 5321 4.2). */
+static bool text_ok(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (c != '\t' && (c < 0x20 || c > 0x7E))
+			return false;
+	}
+	return true;
+}
+
 /* One complete line, without its CRLF. */
 static void handle_line(struct my_parser *p, const char *l, size_t n)
 {
+	if (++p->lines > REPLY_MAX_LINES) {
+		fail(p, SRH_ERROR_LIMIT, p->line_offset, "too many lines");
+		return;
+	}
 	if (n < 3 || !is_digit(l[0]) || !is_digit(l[1]) || !is_digit(l[2]) ||
 	    l[0] < '2' || l[0] > '5' || l[1] > '5') {
 		fail(p, SRH_ERROR_SYNTAX, p->line_offset, "bad reply code");
@@ -64,6 +83,10 @@ static void handle_line(struct my_parser *p, const char *l, size_t n)
 		fail(p, SRH_ERROR_SYNTAX, p->line_offset, "code changed");
 		return;
 	}
+	if (n > 4 && !text_ok(l + 4, n - 4)) {
+		fail(p, SRH_ERROR_SYNTAX, p->line_offset, "bad text byte");
+		return;
+	}
 	/* Report the text of every line; the harness copies it. */
 	srh_line(p->rec, n > 4 ? l + 4 : "", n > 4 ? n - 4 : 0);
 	if (n > 3 && l[3] == '-') {
@@ -74,6 +97,7 @@ static void handle_line(struct my_parser *p, const char *l, size_t n)
 	 * does not extract enhanced status codes, so esc is NULL. */
 	srh_reply(p->rec, code, NULL);
 	p->reply_code = 0;
+	p->lines = 0;
 }
 
 /* ---- the contract ------------------------------------------------------ */
@@ -95,7 +119,8 @@ static void my_feed(void *self, const unsigned char *buf, size_t len)
 	for (size_t i = 0; i < len && !p->failed; i++, p->offset++) {
 		char c = (char)buf[i];
 		if (c != '\n') {
-			if (p->len == sizeof p->line) {
+			/* With its LF, a line holds at most 512 bytes. */
+			if (p->len == sizeof p->line - 1) {
 				fail(p, SRH_ERROR_LIMIT, p->offset,
 				     "line too long");
 				return;
@@ -103,8 +128,9 @@ static void my_feed(void *self, const unsigned char *buf, size_t len)
 			p->line[p->len++] = c;
 			continue;
 		}
-		if (p->len == 0 || p->line[p->len - 1] != '\r') {
-			fail(p, SRH_ERROR_SYNTAX, p->offset, "LF without CR");
+		if (p->len == 0 || p->line[p->len - 1] != '\r' ||
+		    memchr(p->line, '\r', p->len - 1)) {
+			fail(p, SRH_ERROR_SYNTAX, p->offset, "CR and LF apart");
 			return;
 		}
 		handle_line(p, p->line, p->len - 1);

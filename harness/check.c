@@ -22,6 +22,7 @@
 
 #include "check_impl.h"
 #include "smtp_reply.h"
+#include "subjects.h"
 
 #define RESULT_CAP     (8u << 20)
 #define MAX_DELAY_CUTS 8
@@ -86,6 +87,8 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	o->deadline_ms = 2000;
 	o->shrink = true;
 	o->shrink_max_runs = 2000;
+	o->differential = true;
+	o->gen_families = CHK_RANDOM;
 	o->start_s = chk_now();
 }
 
@@ -99,6 +102,10 @@ void chk_result_free(struct chk_result *r)
 		sb_free(&f->actual);
 		sb_free(&f->detail);
 		sb_free(&f->log);
+		if (f->model) {
+			gen_free(f->model);
+			free(f->model);
+		}
 	}
 	free(r->fail);
 	memset(r, 0, sizeof *r);
@@ -714,8 +721,10 @@ static void child_baseline(void *arg, struct sbx_shared *sh)
 /* ---- the parent ---------------------------------------------------------
  */
 
-struct chk_failure *chk_add_failure(struct chk_result *r, enum chk_oracle o,
-				    enum chk_shape shape, const char *family)
+struct chk_failure *chk_add_failure(struct chk_result *r,
+				    const struct chk_opts *opts,
+				    enum chk_oracle o, enum chk_shape shape,
+				    const char *family)
 {
 	if (r->nfail == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 8;
@@ -729,6 +738,8 @@ struct chk_failure *chk_add_failure(struct chk_result *r, enum chk_oracle o,
 	f->shape = shape;
 	f->family = family;
 	f->prefix = -1;
+	f->found_after = r->stats.schedules;
+	f->found_s = chk_now() - opts->start_s;
 	return f;
 }
 
@@ -799,7 +810,7 @@ static void sandbox_failure(struct chk_ctx *c, const struct sbx_result *res,
 	if (have(r, from, o, c->shape))
 		return;
 	struct chk_failure *f =
-		chk_add_failure(r, o, c->shape, family_name(fam));
+		chk_add_failure(r, c->o, o, c->shape, family_name(fam));
 	sb_add(&f->stream, c->in, c->n);
 	parse_current(c->sh->current, c->n, f);
 	sbx_describe(res, c->o->deadline_ms, &f->detail);
@@ -820,8 +831,8 @@ static void collect(struct chk_ctx *c, unsigned fam, struct chk_result *r,
 	p += sizeof o + sizeof prefix;
 	if (have(r, from, (enum chk_oracle)o, c->shape))
 		return;
-	struct chk_failure *f = chk_add_failure(r, (enum chk_oracle)o, c->shape,
-						family_name(fam));
+	struct chk_failure *f = chk_add_failure(r, c->o, (enum chk_oracle)o,
+						c->shape, family_name(fam));
 	struct strbuf sched = {0}, err = {0};
 	sb_add(&f->stream, c->in, c->n);
 	f->prefix = prefix;
@@ -878,8 +889,8 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	struct strbuf why = {0};
 	struct sched none = {0};
 	if (c->shape == CHK_PUSH && !chk_tags_fine(c, &c->t0, &none, &why)) {
-		struct chk_failure *f =
-			chk_add_failure(r, CHK_O_PROMPT, c->shape, "baseline");
+		struct chk_failure *f = chk_add_failure(r, c->o, CHK_O_PROMPT,
+							c->shape, "baseline");
 		sb_add(&f->stream, c->in, c->n);
 		tr_format(&c->t0, &f->actual, true);
 		sb_add(&f->detail, why.s, why.len);
@@ -896,52 +907,119 @@ static void free_ctx(struct chk_ctx *c)
 	free(c->ends);
 }
 
-void chk_stream(const struct chk_opts *o, const char *name,
-		const unsigned char *in, size_t n, const char *expected,
-		const struct sched *pinned, struct chk_result *r)
+/* The right answer for the input, if there is one: the generator's model,
+ * or the reference parser with the subject's leniencies. */
+static bool answer(const struct chk_opts *o, const struct chk_input *in,
+		   struct tr_transcript *want, enum chk_oracle *kind)
+{
+	unsigned lenient = o->subject->leniency;
+
+	if (in->model) {
+		gen_expect(in->model, lenient, want);
+		*kind = CHK_O_MODEL;
+		return true;
+	}
+	if (!o->differential || o->subject == &srh_reference_subject)
+		return false;
+	srh_reference_run(in->bytes, in->len, lenient, &want->rec);
+	*kind = CHK_O_DIFF;
+	return true;
+}
+
+static void conform(struct chk_ctx *c, const struct chk_input *in,
+		    struct chk_result *r)
+{
+	struct tr_transcript want;
+	struct strbuf why = {0};
+	enum chk_oracle kind;
+
+	tr_init(&want);
+	if (answer(c->o, in, &want, &kind)) {
+		enum chk_oracle o = chk_conform(
+			&c->t0, &want, c->o->subject->reports, kind, &why);
+		if (o != CHK_O_COUNT) {
+			struct chk_failure *f = chk_add_failure(
+				r, c->o, o, c->shape,
+				in->model ? "generated" : "diff");
+			sb_add(&f->stream, c->in, c->n);
+			tr_format(&want, &f->expected, false);
+			tr_format(&c->t0, &f->actual, false);
+			sb_add(&f->detail, why.s, why.len);
+			if (in->model) {
+				f->model = calloc(1, sizeof *f->model);
+				if (!f->model)
+					abort();
+				gen_copy(f->model, in->model);
+			}
+		}
+	}
+	sb_free(&why);
+	tr_free(&want);
+}
+
+void chk_stream(const struct chk_opts *o, const struct chk_input *in,
+		struct chk_result *r)
 {
 	static const unsigned order[] = {
 		CHK_SINGLE,	CHK_IDLE,   CHK_UNIFORM, CHK_PAIRS,
 		CHK_EXHAUSTIVE, CHK_RANDOM, CHK_DELAYS,	 CHK_PREFIX,
 		CHK_REENTRANT,	CHK_WORK,
 	};
+	struct chk_opts gen_opts;
+	if (in->model) { /* many streams: fewer schedules each */
+		gen_opts = *o;
+		if (gen_opts.random_count > 20)
+			gen_opts.random_count = 20;
+		gen_opts.delays[0] = 0; /* pauses: for the delays family */
+		gen_opts.ndelays = 1;
+		o = &gen_opts;
+	}
 	struct sbx_shared *sh = sbx_create(RESULT_CAP);
 	size_t from = r->nfail;
+	const unsigned char *bytes = in->bytes;
+	size_t n = in->len;
+	bool first = true;
+	unsigned families =
+		in->model ? o->families & o->gen_families : o->families;
 
-	(void)name;
 	for (int shape = CHK_PUSH; shape <= CHK_FD; shape++) {
 		if (!(o->shapes >> shape & 1))
 			continue;
 		struct chk_ctx c = {0};
 		c.o = o;
 		c.shape = (enum chk_shape)shape;
-		c.in = in;
+		c.in = bytes;
 		c.n = n;
 		c.sh = sh;
-		c.pinned = pinned;
+		c.pinned = in->pinned;
 		chk_frame(&c);
 		bool usable = baseline(&c, r, from);
-		/* The expected transcript, in the first shape checked. */
-		if (usable && expected &&
-		    (shape == CHK_PUSH || !(o->shapes & 1u << CHK_PUSH))) {
-			struct strbuf got = {0};
-			tr_format(&c.t0, &got, false);
-			if (strcmp(sb_str(&got), expected) != 0) {
-				struct chk_failure *f = chk_add_failure(
-					r, CHK_O_EXPECTED, c.shape, "expected");
-				sb_add(&f->stream, in, n);
-				sb_adds(&f->expected, expected);
-				sb_add(&f->actual, got.s, got.len);
+
+		/* Answers that do not depend on the shape: checked once. */
+		if (usable && first) {
+			conform(&c, in, r);
+			if (in->expected) {
+				struct strbuf got = {0};
+				tr_format(&c.t0, &got, false);
+				if (strcmp(sb_str(&got), in->expected) != 0) {
+					struct chk_failure *f = chk_add_failure(
+						r, o, CHK_O_EXPECTED, c.shape,
+						"expected");
+					sb_add(&f->stream, bytes, n);
+					sb_adds(&f->expected, in->expected);
+					sb_add(&f->actual, got.s, got.len);
+				}
+				sb_free(&got);
 			}
-			sb_free(&got);
 		}
-		if (usable && pinned)
+		first = false;
+		if (usable && in->pinned)
 			run_family(&c, 0, r, from);
 		for (size_t i = 0; usable && i < sizeof order / sizeof order[0];
 		     i++) {
 			unsigned fam = order[i];
 			bool push = shape == CHK_PUSH;
-			if (!(o->families & fam))
+			if (!(families & fam))
 				continue;
 			if (over_budget(o)) {
 				r->stats.budget_hit = true;
@@ -976,4 +1054,50 @@ void chk_stream(const struct chk_opts *o, const char *name,
 		free_ctx(&c);
 	}
 	sbx_destroy(sh);
+}
+
+enum chk_oracle chk_conform(const struct tr_transcript *got,
+			    const struct tr_transcript *want, unsigned reports,
+			    enum chk_oracle kind, struct strbuf *why)
+{
+	size_t have = tr_replies(got), need = tr_replies(want);
+	const struct tr_event *gl = tr_last(got), *wl = tr_last(want);
+	bool got_error = gl && gl->kind == TR_ERROR;
+	bool want_error = wl && wl->kind == TR_ERROR;
+
+	if (!got_error && !want_error && have != need) {
+		sb_addf(why,
+			"%zu repl%s reported where the stream answers %zu "
+			"command%s",
+			have, have == 1 ? "y" : "ies", need,
+			need == 1 ? "" : "s");
+		return CHK_O_PIPELINE;
+	}
+	for (size_t i = 0; i < got->nev || i < want->nev; i++) {
+		if (i >= got->nev || i >= want->nev) {
+			sb_addf(why, "event %zu is missing on one side", i + 1);
+			return kind;
+		}
+		const struct tr_event *g = &got->ev[i], *w = &want->ev[i];
+		bool same;
+		if (g->kind == TR_ERROR && w->kind == TR_ERROR)
+			same = g->err == w->err &&
+			       (!(reports & SRH_REPORTS_OFFSETS) ||
+				g->offset == w->offset);
+		else if (g->kind == TR_REPLY && w->kind == TR_REPLY &&
+			 !(reports & SRH_REPORTS_ESC)) {
+			struct tr_event x = *g;
+			memcpy(x.esc, w->esc, sizeof x.esc);
+			struct tr_transcript gx = *got;
+			gx.ev = &x;
+			gx.nev = 1;
+			same = tr_event_equal(&gx, 0, want, i);
+		} else
+			same = tr_event_equal(got, i, want, i);
+		if (!same) {
+			sb_addf(why, "event %zu differs", i + 1);
+			return kind;
+		}
+	}
+	return CHK_O_COUNT;
 }

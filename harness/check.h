@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "generator.h"
 #include "runner.h"
 #include "schedule.h"
 #include "strbuf.h"
@@ -52,7 +53,16 @@ enum chk_family {
 	  "pieces")                                                           \
 	X(EXPECTED, "expected",                                               \
 	  "the transcript differs from the expected "                         \
-	  "one kept beside the input")
+	  "one kept beside the input")                                        \
+	X(MODEL, "model",                                                     \
+	  "the transcript differs from what the generator's model says a "    \
+	  "correct parser reports")                                           \
+	X(PIPELINE, "pipeline",                                               \
+	  "a different number of replies than the commands the stream "       \
+	  "answers, and no error")                                            \
+	X(DIFF, "diff",                                                       \
+	  "the transcript differs from the reference parser's (with the "     \
+	  "leniencies the subject declares)")
 
 enum chk_oracle {
 #define CHK_ORACLE_ENUM(id, name, what) CHK_O_##id,
@@ -83,8 +93,10 @@ struct chk_opts {
 	unsigned deadline_ms; /* a run with no progress this long hangs */
 	bool shrink;
 	unsigned shrink_max_runs;
-	double budget_s; /* stop starting work after this; 0: none */
-	double start_s;	 /* when the run began (chk_now) */
+	bool differential;     /* compare with the reference parser */
+	unsigned gen_families; /* families for generated streams */
+	double budget_s;       /* stop starting work after this; 0: none */
+	double start_s;	       /* when the run began (chk_now) */
 };
 
 /* Defaults: all families and both shapes the subject has. */
@@ -102,6 +114,9 @@ struct chk_failure {
 	struct strbuf detail;			 /* one line more */
 	struct strbuf log;			 /* a crashing child's stderr */
 	size_t orig_len, orig_cuts, shrink_runs; /* before shrinking */
+	struct gen_stream *model; /* generated input: its description */
+	uint64_t found_after;	  /* schedules run in this run before it */
+	double found_s;		  /* seconds into the run */
 };
 
 /* Counters for the summary. */
@@ -120,15 +135,29 @@ struct chk_result {
 
 void chk_result_free(struct chk_result *r);
 
-/*
- * Check one stream. expected: the transcript text kept beside the input
- * file (NULL if none). pinned: a schedule to run first (from a case file;
- * NULL if none). Failures are appended to r, at most one per oracle and
- * shape.
- */
-void chk_stream(const struct chk_opts *o, const char *name,
-		const unsigned char *in, size_t n, const char *expected,
-		const struct sched *pinned, struct chk_result *r);
+/* One input stream and what comes with it. */
+struct chk_input {
+	const char *name;
+	const unsigned char *bytes;
+	size_t len;
+	const char *expected;		/* FILE.transcript text, or NULL */
+	const struct sched *pinned;	/* a case file's schedule, or NULL */
+	const struct gen_stream *model; /* a generated stream's description */
+};
+
+/* Check one stream. Failures are appended to r, at most one per oracle
+ * and shape. */
+void chk_stream(const struct chk_opts *o, const struct chk_input *in,
+		struct chk_result *r);
+
+/* Judge a one-piece transcript against the right answer: CHK_O_PIPELINE
+ * when a stream the answer reads without error gives, without error, a
+ * different number of replies; otherwise `kind` (CHK_O_MODEL or
+ * CHK_O_DIFF) when any event differs; else CHK_O_COUNT. reports: the
+ * subject's srh_reports bits (what is compared beyond codes and lines). */
+enum chk_oracle chk_conform(const struct tr_transcript *got,
+			    const struct tr_transcript *want, unsigned reports,
+			    enum chk_oracle kind, struct strbuf *why);
 
 double chk_now(void);
 

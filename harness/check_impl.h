@@ -47,8 +47,10 @@ void chk_set_current(struct chk_ctx *c, const char *kind, const struct sched *s,
 void chk_put_str(struct sbx_shared *sh, const char *s);
 const char *chk_get_str(const char **p, const char *end, struct strbuf *out);
 
-struct chk_failure *chk_add_failure(struct chk_result *r, enum chk_oracle o,
-				    enum chk_shape shape, const char *family);
+struct chk_failure *chk_add_failure(struct chk_result *r,
+				    const struct chk_opts *opts,
+				    enum chk_oracle o, enum chk_shape shape,
+				    const char *family);
 
 /* Shrink f in place (shrink.c). */
 void shrink_failure(struct chk_ctx *c, struct chk_failure *f);

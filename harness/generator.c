@@ -150,11 +150,14 @@ static void gen_text(struct gen_source *s, struct strbuf *t, size_t room)
 		"0123456789 .-_=<>@:;,/()[]+\"'!?~#%&*\t";
 	size_t len;
 
-	switch (gen_draw(s, 8)) {
+	switch (gen_draw(s, 32)) {
 	case 0:
+	case 1:
+	case 2:
+	case 3:
 		len = 0;
 		break;
-	case 1:
+	case 4:
 		len = room - gen_draw(s, 4); /* at the limit, or just under */
 		break;
 	default:

@@ -1,7 +1,9 @@
 /*
- * guard.c - see guard.h. Poisoned pieces stay mapped (inaccessible) until
- * guard_release(), so their addresses are not reused by a later piece and a
- * retained pointer cannot silently read new data.
+ * guard.c - see guard.h. Pieces are carved out of large no-access
+ * reservations, each piece's pages made accessible while it is fed: two
+ * mprotect calls a piece, however small. Poisoned pieces stay reserved
+ * until guard_release(), so their addresses are not reused by a later
+ * piece and a retained pointer cannot silently read new data.
  */
 #define _DEFAULT_SOURCE
 #include "guard.h"
@@ -37,6 +39,8 @@ static void remember(struct guard *g, void *base, size_t size)
 	g->nmaps++;
 }
 
+#define RESERVE (16u << 20)
+
 unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
 {
 	if (!g->enabled) {
@@ -49,16 +53,25 @@ unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
 	}
 	size_t ps = page_size();
 	size_t data_pages = (len + ps - 1) / ps;
-	size_t size = (data_pages + 1) * ps;
-	unsigned char *base =
-		mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		abort();
-	remember(g, base, size);
+	size_t need = (data_pages + 1) * ps; /* the data, then a guard */
+	if (g->left < need) {
+		size_t size = need > RESERVE ? need : RESERVE;
+		unsigned char *base = mmap(
+			NULL, size, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (base == MAP_FAILED)
+			abort();
+		remember(g, base, size);
+		g->next = base;
+		g->left = size;
+	}
+	unsigned char *slot = g->next;
+	g->next += need;
+	g->left -= need;
 	if (data_pages &&
-	    mprotect(base, data_pages * ps, PROT_READ | PROT_WRITE) != 0)
+	    mprotect(slot, data_pages * ps, PROT_READ | PROT_WRITE) != 0)
 		abort();
-	unsigned char *piece = base + data_pages * ps - len;
+	unsigned char *piece = slot + data_pages * ps - len;
 	if (len)
 		memcpy(piece, data, len);
 	return piece;

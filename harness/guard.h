@@ -17,8 +17,10 @@ struct guard_map {
 
 struct guard {
 	bool enabled;		/* false: plain heap copies, freed after use */
-	struct guard_map *maps; /* every mapping of this run, released at end */
+	struct guard_map *maps; /* reservations of this run, released at end */
 	size_t nmaps, cap;
+	unsigned char *next; /* unused part of the last reservation */
+	size_t left;
 };
 
 void guard_init(struct guard *g, bool enabled);

@@ -12,6 +12,7 @@
 
 #include "check_impl.h"
 #include "smtp_reply.h"
+#include "subjects.h"
 
 struct candidate {
 	struct chk_ctx *c; /* options and shape */
@@ -19,7 +20,36 @@ struct candidate {
 	size_t n;
 	const struct sched *s;
 	enum chk_oracle target;
+	const struct gen_stream *model; /* generated input, or NULL */
 };
+
+static bool answer_based(enum chk_oracle o)
+{
+	return o == CHK_O_MODEL || o == CHK_O_PIPELINE || o == CHK_O_DIFF;
+}
+
+/* In the child: the one-piece transcript against the right answer. */
+static void eval_answer(const struct candidate *k, struct chk_ctx *c,
+			struct strbuf *e, struct strbuf *a, struct strbuf *why)
+{
+	struct tr_transcript want;
+	struct sched none = {0};
+	unsigned lenient = c->o->subject->leniency;
+
+	tr_init(&want);
+	chk_set_current(c, "sched", &none, -1);
+	chk_run_one(c, c->in, c->n, &none, &c->t);
+	if (k->model)
+		gen_expect(k->model, lenient, &want);
+	else
+		srh_reference_run(c->in, c->n, lenient, &want.rec);
+	int o = (int)chk_conform(&c->t, &want, c->o->subject->reports,
+				 k->model ? CHK_O_MODEL : CHK_O_DIFF, why);
+	tr_format(&want, e, false);
+	tr_format(&c->t, a, false);
+	sbx_put(c->sh, &o, sizeof o);
+	tr_free(&want);
+}
 
 struct verdict {
 	enum chk_oracle oracle; /* CHK_O_COUNT: passed */
@@ -48,6 +78,13 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 	tr_init(&c.t0);
 	tr_init(&c.t1);
 	tr_init(&c.t);
+	if (answer_based(k->target)) {
+		eval_answer(k, &c, &e, &a, &why);
+		chk_put_str(sh, sb_str(&e));
+		chk_put_str(sh, sb_str(&a));
+		chk_put_str(sh, sb_str(&why));
+		return;
+	}
 	if (k->target == CHK_O_CRASH || k->target == CHK_O_HANG) {
 		/* Only the candidate schedule: a crash elsewhere would not
 		 * be this failure. */
@@ -82,9 +119,9 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 
 static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
 		     const struct sched *s, enum chk_oracle target,
-		     struct verdict *v)
+		     const struct gen_stream *model, struct verdict *v)
 {
-	struct candidate k = {c, in, n, s, target};
+	struct candidate k = {c, in, n, s, target, model};
 	struct sbx_result res;
 
 	memset(v, 0, sizeof *v);
@@ -151,6 +188,7 @@ struct shrinker {
 	struct chk_failure *f;
 	enum form form;
 	unsigned runs, max_runs;
+	const struct gen_stream *model; /* the candidate's description */
 };
 
 /* Try a candidate; adopt it when it fails the same way. */
@@ -165,7 +203,7 @@ static bool try(struct shrinker *k, const unsigned char *in, size_t n,
 	    !parses(in, n, k->form == FORM_STRICT ? 0 : all_lenient))
 		return false;
 	k->runs++;
-	evaluate(k->c, in, n, s, k->f->oracle, &v);
+	evaluate(k->c, in, n, s, k->f->oracle, k->model, &v);
 	bool same = v.oracle == k->f->oracle;
 	if (same) {
 		struct chk_failure *f = k->f;
@@ -368,9 +406,54 @@ static bool fewer_bytes(struct shrinker *k)
 	return any;
 }
 
+/* Generated inputs shrink as descriptions, so the model still knows the
+ * answer: drop replies, lines, texts. */
+static void simpler_description(struct shrinker *k)
+{
+	struct chk_failure *f = k->f;
+	struct gen_stream cand = {0};
+	struct strbuf bytes = {0};
+	bool changed = true;
+
+	while (changed && k->runs < k->max_runs) {
+		changed = false;
+		for (size_t i = 0; gen_simplify(f->model, i, &cand); i++) {
+			sb_clear(&bytes);
+			gen_serialize(&cand, &bytes);
+			k->model = &cand;
+			bool ok = try(k, (const unsigned char *)sb_str(&bytes),
+				      bytes.len, &f->sched);
+			k->model = f->model;
+			if (ok) {
+				gen_copy(f->model, &cand);
+				changed = true;
+				break;
+			}
+			if (k->runs >= k->max_runs)
+				break;
+		}
+	}
+	gen_free(&cand);
+	sb_free(&bytes);
+}
+
 void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 {
-	struct shrinker k = {c, f, FORM_ANY, 0, c->o->shrink_max_runs};
+	struct shrinker k = {c,	      f, FORM_ANY, 0, c->o->shrink_max_runs,
+			     f->model};
+
+	if (answer_based(f->oracle)) {
+		if (f->model) {
+			simpler_description(&k);
+		} else {
+			k.form = form_of(bytes(f), f->stream.len);
+			while (k.runs < k.max_runs &&
+			       (fewer_lines(&k) || fewer_bytes(&k)))
+				;
+		}
+		f->shrink_runs = k.runs;
+		return;
+	}
 	bool schedule_based =
 		f->prefix < 0 &&
 		(f->oracle == CHK_O_SPLIT || f->oracle == CHK_O_PROMPT ||
@@ -400,7 +483,8 @@ void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 	/* The failure as it stands now, for the report. */
 	if (k.runs == 0 || f->expected.len == 0) {
 		struct verdict v;
-		evaluate(c, bytes(f), f->stream.len, &f->sched, f->oracle, &v);
+		evaluate(c, bytes(f), f->stream.len, &f->sched, f->oracle,
+			 f->model, &v);
 		if (v.oracle == f->oracle) {
 			sb_clear(&f->expected);
 			sb_clear(&f->actual);

@@ -42,6 +42,12 @@ static const char usage[] =
 	"                     with --stream, only it unless --families\n"
 	"  --families LIST    single,idle,uniform,pairs,exhaustive,random,\n"
 	"                     delays,prefix,reentrant,work, all or none\n"
+	"  --generate N       also check N generated streams (seeds SEED..),\n"
+	"                     each against the generator's model\n"
+	"  --gen-families L   families for generated streams (single,random)\n"
+	"  --gen-replies N    at most N pipelined replies a stream (4)\n"
+	"  --gen-defects PCT  streams with one planted defect (50)\n"
+	"  --no-differential  do not compare with the reference parser\n"
 	"  --pairs-max N      pairs of cuts for streams up to N bytes (160)\n"
 	"  --exhaustive-max N all partitions up to N bytes (12)\n"
 	"  --random N         random schedules per stream (200)\n"
@@ -68,7 +74,8 @@ struct input {
 	bool has_expected;
 	struct sched pinned;
 	bool has_pinned;
-	int shape; /* -1: any (case files may say) */
+	int shape;		  /* -1: any (case files may say) */
+	struct gen_stream *model; /* generated inputs */
 };
 
 struct inputs {
@@ -288,6 +295,8 @@ static bool parse_delays(const char *list, struct chk_opts *o)
 
 struct cli {
 	struct chk_opts o;
+	struct gen_opts gen;
+	size_t generate;
 	const char *stream, *cuts, *save_dir, *json_path;
 	bool families_given, progress, quiet;
 	unsigned families;
@@ -318,6 +327,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		O_PROGRESS,
 		O_QUIET,
 		O_LIST,
+		O_GENERATE,
+		O_GEN_FAMILIES,
+		O_GEN_REPLIES,
+		O_GEN_DEFECTS,
+		O_NO_DIFF,
 	};
 	static const struct option longopts[] = {
 		{"subject", required_argument, NULL, O_SUBJECT},
@@ -341,6 +355,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{"progress", no_argument, NULL, O_PROGRESS},
 		{"quiet", no_argument, NULL, O_QUIET},
 		{"list-subjects", no_argument, NULL, O_LIST},
+		{"generate", required_argument, NULL, O_GENERATE},
+		{"gen-families", required_argument, NULL, O_GEN_FAMILIES},
+		{"gen-replies", required_argument, NULL, O_GEN_REPLIES},
+		{"gen-defects", required_argument, NULL, O_GEN_DEFECTS},
+		{"no-differential", no_argument, NULL, O_NO_DIFF},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -350,6 +369,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	int c;
 
 	chk_opts_init(o, NULL);
+	gen_opts_init(&cli->gen);
 	cli->shape = -1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		bool ok = true;
@@ -434,6 +454,24 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			sb_free(&b);
 			exit(0);
 		}
+		case O_GENERATE:
+			ok = parse_num(optarg, 1u << 24, &v);
+			cli->generate = (size_t)v;
+			break;
+		case O_GEN_FAMILIES:
+			ok = parse_families(optarg, &o->gen_families);
+			break;
+		case O_GEN_REPLIES:
+			ok = parse_num(optarg, 64, &v) && v > 0;
+			cli->gen.max_replies = (size_t)v;
+			break;
+		case O_GEN_DEFECTS:
+			ok = parse_num(optarg, 100, &v);
+			cli->gen.defect_pct = (unsigned)v;
+			break;
+		case O_NO_DIFF:
+			o->differential = false;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -621,6 +659,20 @@ int main(int argc, char **argv)
 		ok &= load_path(&in, argv[i]);
 	if (!cli.stream && optind == argc)
 		ok &= load_path(&in, SRH_DEFAULT_CORPUS);
+	for (size_t k = 0; k < cli.generate; k++) {
+		char name[64];
+		struct gen_source src;
+		uint64_t seed = cli.o.seed + k;
+		snprintf(name, sizeof name, "generated stream %zu (seed %llu)",
+			 k + 1, (unsigned long long)seed);
+		struct input *x = add_input(&in, name);
+		x->model = calloc(1, sizeof *x->model);
+		if (!x->model)
+			abort();
+		gen_source_seed(&src, seed);
+		gen_generate(x->model, &src, &cli.gen);
+		gen_serialize(x->model, &x->bytes);
+	}
 	if (!ok)
 		return 2;
 	if (cli.cuts) {
@@ -644,11 +696,15 @@ int main(int argc, char **argv)
 		size_t before = r.nfail;
 		if (x->shape >= 0 && (o.shapes >> x->shape & 1))
 			o.shapes = 1u << x->shape;
-		chk_stream(&o, x->name,
-			   (const unsigned char *)sb_str(&x->bytes),
-			   x->bytes.len,
-			   x->has_expected ? sb_str(&x->expected) : NULL,
-			   x->has_pinned ? &x->pinned : NULL, &r);
+		struct chk_input ci = {
+			x->name,
+			(const unsigned char *)sb_str(&x->bytes),
+			x->bytes.len,
+			x->has_expected ? sb_str(&x->expected) : NULL,
+			x->has_pinned ? &x->pinned : NULL,
+			x->model,
+		};
+		chk_stream(&o, &ci, &r);
 		fail_input =
 			realloc(fail_input, (r.nfail + 1) * sizeof *fail_input);
 		if (!fail_input)
@@ -678,6 +734,10 @@ int main(int argc, char **argv)
 		sb_free(&in.v[i].bytes);
 		sb_free(&in.v[i].expected);
 		sched_free(&in.v[i].pinned);
+		if (in.v[i].model) {
+			gen_free(in.v[i].model);
+			free(in.v[i].model);
+		}
 	}
 	free(in.v);
 	return rc;

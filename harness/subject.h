@@ -104,11 +104,20 @@ enum srh_leniency {
 	SRH_LENIENT_8BIT = 1u << 3,
 };
 
+/* What a subject's reports hold, beyond replies and error kinds; only
+ * what it declares is compared with the model and the reference. */
+enum srh_reports {
+	SRH_REPORTS_ESC = 1u << 0,     /* esc in srh_reply (RFC 3463) */
+	SRH_REPORTS_OFFSETS = 1u << 1, /* error offsets are those of the
+					  offending byte, as the reference's */
+};
+
 struct srh_subject {
 	unsigned abi;		 /* SRH_SUBJECT_ABI */
 	const char *name;	 /* short, for reports: "my-client" */
 	const char *description; /* one line */
 	unsigned leniency;	 /* enum srh_leniency bits */
+	unsigned reports;	 /* enum srh_reports bits */
 
 	/* ---- push shape: all four, or none ---- */
 

@@ -55,9 +55,12 @@ static void opts(struct chk_opts *o, const char *name)
 static void run(const struct chk_opts *o, const char *stream,
 		struct chk_result *r)
 {
+	struct chk_input in = {"test",	       (const unsigned char *)stream,
+			       strlen(stream), NULL,
+			       NULL,	       NULL};
+
 	memset(r, 0, sizeof *r);
-	chk_stream(o, "test", (const unsigned char *)stream, strlen(stream),
-		   NULL, NULL, r);
+	chk_stream(o, &in, r);
 }
 
 static const struct chk_failure *find(const struct chk_result *r,
@@ -321,15 +324,16 @@ static void test_expected_transcript(void **state)
 	(void)state;
 	struct chk_opts o;
 	struct chk_result r = {0};
-	const char *in = "250 ok\r\n";
+	struct chk_input in = {"t",  (const unsigned char *)"250 ok\r\n",
+			       8,    "reply 250 esc=-\n  \"ok\"\nend\n",
+			       NULL, NULL};
 
 	opts(&o, "reference");
 	o.families = 0;
-	chk_stream(&o, "t", (const unsigned char *)in, strlen(in),
-		   "reply 250 esc=-\n  \"ok\"\nend\n", NULL, &r);
+	chk_stream(&o, &in, &r);
 	assert_int_equal(r.nfail, 0);
-	chk_stream(&o, "t", (const unsigned char *)in, strlen(in),
-		   "reply 250 esc=-\n  \"OK\"\nend\n", NULL, &r);
+	in.expected = "reply 250 esc=-\n  \"OK\"\nend\n";
+	chk_stream(&o, &in, &r);
 	expect(&o, &r, CHK_O_EXPECTED);
 	chk_result_free(&r);
 }

@@ -11,10 +11,12 @@
 #include "subject.h"
 #include "subjects.h"
 
-_Static_assert(SRH_LENIENT_BARE_LF == SRP_LENIENT_BARE_LF &&
-		       SRH_LENIENT_LONG_LINES == SRP_LENIENT_LONG_LINES &&
-		       SRH_LENIENT_CODE_MISMATCH == SRP_LENIENT_CODE_MISMATCH &&
-		       SRH_LENIENT_8BIT == SRP_LENIENT_8BIT,
+_Static_assert((unsigned)SRH_LENIENT_BARE_LF == SRP_LENIENT_BARE_LF &&
+		       (unsigned)SRH_LENIENT_LONG_LINES ==
+			       SRP_LENIENT_LONG_LINES &&
+		       (unsigned)SRH_LENIENT_CODE_MISMATCH ==
+			       SRP_LENIENT_CODE_MISMATCH &&
+		       (unsigned)SRH_LENIENT_8BIT == SRP_LENIENT_8BIT,
 	       "subject.h leniency bits are the parser's");
 
 struct ref {
@@ -152,6 +154,7 @@ const struct srh_subject srh_reference_subject = {
 	.abi = SRH_SUBJECT_ABI,
 	.name = "reference",
 	.description = "the reference parser, strict RFC 5321",
+	.reports = SRH_REPORTS_ESC | SRH_REPORTS_OFFSETS,
 	.create = ref_create,
 	.feed = ref_feed,
 	.finish = ref_finish,
