@@ -174,14 +174,20 @@ static void gen_text(struct gen_source *s, struct strbuf *t, size_t room)
 /* "C.S.D" of RFC 3463, well formed or (1 in 3) not; or a wrong class. */
 static void gen_esc(struct gen_source *s, struct strbuf *t, char cls)
 {
-	static const char *const bad[] = {
-		"2.0",	"5.7.1x", "2..0",   "5.1000.1",
-		"4.7.", "2,0,0",  ".2.0.0", "5.1.10000",
-	};
+	static const char *const bad[] =
+		{
+			"2.0",	 "5.7.1x", "2..0",   "5.1000.1",
+			"4.7.",	 "2,0,0",  ".2.0.0", "5.1.10000",
+			"2.x.0", "5.:.1", /* a non-digit where the subject
+					     starts */
+		};
 	char buf[32];
 
 	if (gen_draw(s, 3) == 0) {
+		size_t at = t->len;
 		sb_adds(t, bad[gen_draw(s, sizeof bad / sizeof bad[0])]);
+		if (t->s[at] != '.')
+			t->s[at] = cls; /* wrong only in its form */
 		return;
 	}
 	if (gen_draw(s, 4) == 0)

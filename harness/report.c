@@ -253,7 +253,11 @@ void report_json(const struct chk_opts *o, const char *input,
 	sched_format(&f->sched, &s);
 	sb_adds(out, ",\"cuts\":");
 	json_string(out, s.s, s.len);
-	sb_addf(out, ",\"prefix\":%ld,\"detail\":", f->prefix);
+	sb_addf(out,
+		",\"prefix\":%ld,\"found_after\":%llu,\"found_s\":%.3f,"
+		"\"shrink_runs\":%zu,\"detail\":",
+		f->prefix, (unsigned long long)f->found_after, f->found_s,
+		f->shrink_runs);
 	json_string(out, sb_str(&f->detail), f->detail.len);
 	sb_clear(&s);
 	report_repro(o, input, f, &s);

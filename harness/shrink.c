@@ -43,8 +43,9 @@ static void eval_answer(const struct candidate *k, struct chk_ctx *c,
 		gen_expect(k->model, lenient, &want);
 	else
 		srh_reference_run(c->in, c->n, lenient, &want.rec);
-	int o = (int)chk_conform(&c->t, &want, c->o->subject->reports,
-				 k->model ? CHK_O_MODEL : CHK_O_DIFF, why);
+	int o = (int)chk_conform(
+		&c->t, &want, c->o->subject->reports,
+		k->target == CHK_O_MODEL ? CHK_O_MODEL : CHK_O_DIFF, why);
 	tr_format(&want, e, false);
 	tr_format(&c->t, a, false);
 	sbx_put(c->sh, &o, sizeof o);
@@ -444,13 +445,21 @@ void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 
 	if (answer_based(f->oracle)) {
 		if (f->model) {
+			/* As a description first, while the model knows the
+			 * answer; then byte by byte, the reference answering
+			 * (it agrees with the model: tests/test_generator.c).
+			 */
 			simpler_description(&k);
+			gen_free(f->model);
+			free(f->model);
+			f->model = NULL;
+			k.model = NULL;
 		} else {
 			k.form = form_of(bytes(f), f->stream.len);
-			while (k.runs < k.max_runs &&
-			       (fewer_lines(&k) || fewer_bytes(&k)))
-				;
 		}
+		while (k.runs < k.max_runs &&
+		       (fewer_lines(&k) || fewer_bytes(&k)))
+			;
 		f->shrink_runs = k.runs;
 		return;
 	}

@@ -57,6 +57,7 @@ static const char usage[] =
 	"  --seed N           for the random schedules (1)\n"
 	"  --budget SECONDS   start no new work after this (0: none)\n"
 	"  --no-shrink        report failures as found\n"
+	"  --max-failures N   stop after N failures (20; 0: no limit)\n"
 	"  --shrink-runs N    at most N runs to shrink a failure (2000)\n"
 	"  --no-guard         plain heap pieces instead of guard pages\n"
 	"  --save DIR         write each failure as "
@@ -297,6 +298,7 @@ struct cli {
 	struct chk_opts o;
 	struct gen_opts gen;
 	size_t generate;
+	size_t max_failures;
 	const char *stream, *cuts, *save_dir, *json_path;
 	bool families_given, progress, quiet;
 	unsigned families;
@@ -332,6 +334,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		O_GEN_REPLIES,
 		O_GEN_DEFECTS,
 		O_NO_DIFF,
+		O_MAX_FAILURES,
 	};
 	static const struct option longopts[] = {
 		{"subject", required_argument, NULL, O_SUBJECT},
@@ -360,6 +363,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{"gen-replies", required_argument, NULL, O_GEN_REPLIES},
 		{"gen-defects", required_argument, NULL, O_GEN_DEFECTS},
 		{"no-differential", no_argument, NULL, O_NO_DIFF},
+		{"max-failures", required_argument, NULL, O_MAX_FAILURES},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -371,6 +375,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	chk_opts_init(o, NULL);
 	gen_opts_init(&cli->gen);
 	cli->shape = -1;
+	cli->max_failures = 20;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		bool ok = true;
 		switch (c) {
@@ -471,6 +476,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case O_NO_DIFF:
 			o->differential = false;
+			break;
+		case O_MAX_FAILURES:
+			ok = parse_num(optarg, 1u << 30, &v);
+			cli->max_failures = (size_t)v;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -690,7 +699,11 @@ int main(int argc, char **argv)
 	}
 
 	const char **fail_input = NULL;
+	size_t checked = 0;
 	for (size_t i = 0; i < in.n; i++) {
+		if (cli.max_failures && r.nfail >= cli.max_failures)
+			break;
+		checked++;
 		struct input *x = &in.v[i];
 		struct chk_opts o = cli.o;
 		size_t before = r.nfail;
@@ -721,11 +734,15 @@ int main(int argc, char **argv)
 		}
 		progress(&cli, i + 1, in.n, &r, i + 1 == in.n);
 	}
-	summary(&cli, &r, in.n);
+	summary(&cli, &r, checked);
+	if (checked < in.n)
+		printf("  stopped after %zu failures (--max-failures): %zu "
+		       "input(s) not checked\n",
+		       r.nfail, in.n - checked);
 	if (cli.save_dir)
 		save_cases(&cli, &r);
 	if (cli.json_path)
-		write_json(&cli, &r, fail_input, in.n);
+		write_json(&cli, &r, fail_input, checked);
 	rc = r.nfail ? 1 : 0;
 	free(fail_input);
 	chk_result_free(&r);

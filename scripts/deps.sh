@@ -4,7 +4,7 @@
 
 # Packages of the main job, and of the tests (a superset).
 SRH_RUN_PACKAGES="cmake make gcc libc6-dev"
-SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES clang libclang-rt-14-dev llvm-14 libcmocka-dev pkgconf clang-format-14"
+SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES clang libclang-rt-14-dev llvm-14 libcmocka-dev pkgconf clang-format-14 python3"
 
 srh_require() {
 	local missing=() p

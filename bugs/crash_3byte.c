@@ -1,11 +1,11 @@
 /*
- * crash_3byte.c - broken on purpose: a 3-byte line crashes it.
+ * crash_3byte.c - planted bug: an unsigned len -= 4 on a short line.
  *
- * curl commit 4d0306c6 (OSS-Fuzz 16918): the EHLO handler skipped the
- * code with "line += 4; len -= 4", and a three-byte line made the unsigned
- * length wrap. This parser copies the text with the same arithmetic, so a
- * code-only line ("250\r\n") makes it copy SIZE_MAX bytes.
- * Caught by: crash, in one piece already; shrunk to the line alone.
+ * Origin: curl 4d0306c6 (7.66.0, OSS-Fuzz 16918): the EHLO handler did
+ * "line += 4; len -= 4", and a three-byte line made the length wrap.
+ * Mechanism: it copies the text with the same arithmetic, so a code-only
+ * line ("250\r\n") makes it copy SIZE_MAX bytes.
+ * Caught by: crash (push), in one piece already; shrunk to the line.
  */
 #include <stdlib.h>
 #include <string.h>

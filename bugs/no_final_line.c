@@ -1,12 +1,12 @@
 /*
- * no_final_line.c - broken on purpose: only "NNN " ends a reply, and end
- * of stream is not noticed.
+ * no_final_line.c - planted bug: a code-only last line never ends the
+ * reply.
  *
- * PHPMailer before 6.1.3, SwiftMailer and emailjs hung on a code-only last
- * line ("250\r\n"): their loop waits for a line whose fourth byte is a
- * space. This reader also retries read() when it returns 0, so it never
- * returns at all.
- * Caught by: hang.
+ * Origin: PHPMailer before 6.1.3 (#1683), SwiftMailer and emailjs hung on
+ * "250\r\n": their loop waits for a line whose fourth byte is a space.
+ * Mechanism: only "NNN " ends a reply, and this reader also retries read()
+ * when it returns 0, so at end of stream it never returns.
+ * Caught by: hang (fd).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <string.h>

@@ -1,10 +1,11 @@
 /*
- * kb912341_reader.c - broken on purpose: one read is one reply.
+ * kb912341_reader.c - planted bug: one read is one reply.
  *
- * Microsoft KB912341: the Windows Server 2003 SMTP service took "354-Line 1"
- * for the whole reply to DATA when "354 Send message" came after a delay.
- * This reader reads until it has at least one complete line, then takes
- * every complete line it holds for the whole reply, whatever their '-'.
+ * Origin: Microsoft KB912341: the Windows Server 2003 SMTP service took
+ * "354-Line 1" for the whole reply to DATA when "354 Send message" came
+ * after a delay; mail was retried until it expired, and duplicated.
+ * Mechanism: it reads until it holds at least one complete line, then
+ * takes every complete line it holds for the whole reply, whatever '-'.
  * Caught by: split (fd), with one cut right after the first line.
  */
 #include <string.h>

@@ -1,12 +1,12 @@
 /*
- * static_buffer.c - broken on purpose: the line buffer is a static array,
- * shared by every instance.
+ * static_buffer.c - planted bug: parser state in static storage, shared by
+ * every instance.
  *
- * Postfix keeps its reply in a static SMTP_RESP and OpenBSD spamd its
- * continuation state in a static int (safe there: one session per
- * process); curl CVE-2021-22897 shared a static array between handles.
- * Two instances fed alternately mix each other's partial lines.
- * Caught by: reentrant.
+ * Origin: Postfix smtp_chat_resp() keeps a static SMTP_RESP and OpenBSD
+ * spamd a static continuation flag (safe there: one session per process);
+ * curl CVE-2021-22897 shared a static array between handles.
+ * Mechanism: two instances fed alternately mix each other's partial lines.
+ * Caught by: reentrant (push).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,12 @@
 /*
- * short_timeout.c - broken on purpose: a pause longer than the read
- * timeout ends the reply.
+ * short_timeout.c - planted bug: a read timeout shorter than the server's
+ * pause ends the reply.
  *
- * A blocking reader that polls with a 20 ms timeout and, when it times out
- * holding part of a reply, takes what it has for the whole reply. The
- * KB912341 report: the failure was "more likely to occur when there is a
- * delay introduced between the first line and the last line".
+ * Origin: Microsoft KB912341 again: the failure was "more likely to occur
+ * when there is a delay introduced between the first line and the last
+ * line"; curl #14801-style waits for a terminator cut short by a timer.
+ * Mechanism: it polls with a 20 ms timeout and, timing out with part of a
+ * reply in hand, takes what it has for the whole reply.
  * Caught by: split (fd), only with a pause of 50 ms inside a reply.
  */
 #include <poll.h>
