@@ -2,9 +2,9 @@
  * static_buffer.c - planted bug: parser state in static storage, shared by
  * every instance.
  *
- * Origin: Postfix smtp_chat_resp() keeps a static SMTP_RESP and OpenBSD
- * spamd a static continuation flag (safe there: one session per process);
- * curl CVE-2021-22897 shared a static array between handles.
+ * Origin: Postfix smtp_chat_resp(), OpenBSD spamd: a static SMTP_RESP, a
+ * static continuation flag (safe there: one session per process); curl
+ * CVE-2021-22897 shared a static array between handles.
  * Mechanism: two instances fed alternately mix each other's partial lines.
  * Caught by: reentrant (push).
  */

@@ -80,8 +80,9 @@ def one(a, bug):
         return row
     row.update(hit=hit, seconds=hit["found_s"])
     m = re.match(r"generated stream (\d+)", hit["input"])
-    row["after"] = (f"{m.group(1)} generated stream{'s' if m.group(1) != '1' else ''}"
-                    if m else f"{hit['found_after']} schedules")
+    n = int(m.group(1)) if m else hit["found_after"]
+    what = "generated stream" if m else "schedule"
+    row["after"] = f"{n} {what}{'' if n == 1 else 's'}"
     if a.check:
         # The printed reproduce command, run as printed (with a report).
         with tempfile.NamedTemporaryFile(suffix=".json") as rep:

@@ -1,7 +1,7 @@
 /*
  * test_smtp_split.c - the split tester finds what it claims to find.
  *
- * Each deliberately broken subject in tests/subjects/ must be caught by the
+ * Each planted bug in bugs/ used here must be caught by the
  * oracle its comment names, with a minimal counterexample; the reference
  * parser must pass the same checks; the printed reproduce command and the
  * saved case file must reproduce the failure.
