@@ -65,7 +65,7 @@ def split(build, args, timeout=900):
 def run_options(a):
     return ["--generate", str(a.generate), "--seed", str(a.seed),
             "--deadline", "500", "--pairs-max", "40", "--random", "60",
-            os.path.join(ROOT, "corpus")]
+            "--budget", str(a.budget), os.path.join(ROOT, "corpus")]
 
 
 def one(a, bug):
@@ -113,6 +113,8 @@ def main():
     p.add_argument("--generate", type=int, default=150)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--budget", type=int, default=300,
+                   help="seconds each smtp-split run may start work for")
     p.add_argument("--check", action="store_true")
     p.add_argument("--table", action="store_true")
     a = p.parse_args()
