@@ -108,6 +108,8 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 		for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
 			signal(fatal[i], SIG_DFL);
 		close(alive[0]);
+		/* What the subject prints goes to the log, not the report. */
+		dup2(fileno(log), STDOUT_FILENO);
 		dup2(fileno(log), STDERR_FILENO);
 		fn(arg, sh);
 		sh->done = 1;
