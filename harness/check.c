@@ -1,7 +1,8 @@
 /*
  * check.c - see check.h.
  *
- * The parent never runs subject code. Each step runs in a sandboxed child
+ * The parent runs no subject code but loading it (dlopen and its
+ * srh_subject()). Each step runs in a sandboxed child
  * (sandbox.h) that inherits everything it needs by fork: the stream, the
  * baseline transcripts, the options. A child runs a whole family of
  * schedules, comparing as it goes, and writes back only its first failure;
@@ -75,6 +76,7 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	o->families = CHK_ALL;
 	o->run.guard = true;
 	o->run.drain_wait_ms = 1000;
+	o->run.beat = NULL;
 	o->pairs_max = 160;
 	o->exhaustive_max = 12;
 	o->random_count = 200;
@@ -390,6 +392,11 @@ static bool partitions_from(struct chk_ctx *c, const void *self, size_t pos)
 		if (!copy)
 			abort();
 		guard_init(&g, c->o->run.guard);
+		if (q < c->n)
+			sched_add(&c->sched, (uint32_t)q, 0, false);
+		chk_set_current(c, "sched", &c->sched, -1); /* if it dies */
+		if (q < c->n)
+			c->sched.ncuts--;
 		unsigned char *piece = guard_piece(&g, c->in + pos, q - pos);
 		c->t.fed = q;
 		s->feed(copy, piece, q - pos);
@@ -789,7 +796,7 @@ static void parse_current(const char *cur, size_t n, struct chk_failure *f)
 	else if (strncmp(cur, "prefix ", 7) == 0)
 		f->prefix = atol(cur + 7);
 	else if (cur[0])
-		sb_addf(&f->detail, "while running: %s", cur);
+		sb_addf(&f->detail, "while running: %s; ", cur);
 	sb_free(&err);
 }
 
@@ -881,8 +888,12 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	if (!tr_deserialize(&c->t0, &p, end) ||
 	    !tr_deserialize(&c->t1, &p, end) ||
 	    !tr_deserialize(&c->tb, &p, end)) {
-		fputs("smtp-split: baseline result too large\n", stderr);
-		exit(2);
+		struct chk_failure *f = chk_add_failure(r, c->o, CHK_O_CRASH,
+							c->shape, "baseline");
+		sb_add(&f->stream, c->in, c->n);
+		sb_adds(&f->detail, "the child's report was unreadable (too "
+				    "large, or its memory overwritten)");
+		return false;
 	}
 	c->tags_ok = c->shape == CHK_PUSH && tr_equal(&c->t0, &c->t1);
 
@@ -906,6 +917,11 @@ static void free_ctx(struct chk_ctx *c)
 	tr_free(&c->t1);
 	tr_free(&c->tb);
 	free(c->ends);
+}
+
+static void beat_sandbox(void *sh)
+{
+	sbx_beat(sh);
 }
 
 /* The right answer for the input, if there is one: the generator's model,
@@ -966,16 +982,17 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 		CHK_EXHAUSTIVE, CHK_RANDOM, CHK_DELAYS,	 CHK_PREFIX,
 		CHK_REENTRANT,	CHK_WORK,
 	};
-	struct chk_opts gen_opts;
-	if (in->model) { /* many streams: fewer schedules each */
-		gen_opts = *o;
-		if (gen_opts.random_count > 20)
-			gen_opts.random_count = 20;
-		gen_opts.delays[0] = 0; /* pauses: for the delays family */
-		gen_opts.ndelays = 1;
-		o = &gen_opts;
-	}
 	struct sbx_shared *sh = sbx_create(RESULT_CAP);
+	struct chk_opts local = *o;
+	local.run.beat = beat_sandbox; /* long runs show their progress */
+	local.run.beat_arg = sh;
+	if (in->model) { /* many streams: fewer schedules each */
+		if (local.random_count > 20)
+			local.random_count = 20;
+		local.delays[0] = 0; /* pauses: for the delays family */
+		local.ndelays = 1;
+	}
+	o = &local;
 	size_t from = r->nfail;
 	const unsigned char *bytes = in->bytes;
 	size_t n = in->len;
@@ -1013,7 +1030,8 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 				sb_free(&got);
 			}
 		}
-		first = false;
+		if (usable)
+			first = false;
 		if (usable && in->pinned)
 			run_family(&c, 0, r, from);
 		for (size_t i = 0; usable && i < sizeof order / sizeof order[0];

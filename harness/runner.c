@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -32,6 +33,12 @@ static void *must_create(const struct srh_subject *s, struct tr_transcript *t)
 		_exit(3);
 	}
 	return self;
+}
+
+static void beat(const struct run_opts *o)
+{
+	if (o->beat)
+		o->beat(o->beat_arg);
 }
 
 /* Feed piece j (and its idle step) of stream in to self. */
@@ -70,8 +77,11 @@ void run_push(const struct srh_subject *s, const struct run_opts *o,
 	void *self = must_create(s, t);
 
 	guard_init(&g, o->guard);
-	for (size_t j = 0; j <= sc->ncuts; j++)
+	for (size_t j = 0; j <= sc->ncuts; j++) {
+		if ((j & 255) == 0)
+			beat(o);
 		feed_piece(s, self, &g, in, n, sc, j, t);
+	}
 	finish(s, self, t);
 	s->destroy(self);
 	guard_release(&g);
@@ -88,6 +98,8 @@ void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
 
 	guard_init(&g, o->guard);
 	for (size_t j = 0; j <= sa->ncuts || j <= sb->ncuts; j++) {
+		if ((j & 255) == 0)
+			beat(o);
 		if (j <= sa->ncuts)
 			feed_piece(s, x, &g, a, na, sa, j, ta);
 		if (j <= sb->ncuts)
@@ -132,8 +144,11 @@ uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
 	tr_init(&t);
 	guard_init(&g, o->guard);
 	void *self = must_create(s, &t);
-	for (size_t j = 0; j <= sc->ncuts; j++)
+	for (size_t j = 0; j <= sc->ncuts; j++) {
+		if ((j & 255) == 0)
+			beat(o);
 		feed_piece(s, self, &g, in, n, sc, j, &t);
+	}
 	finish(s, self, &t);
 	work = s->work(self);
 	s->destroy(self);
@@ -148,12 +163,14 @@ struct reader_arg {
 	const struct srh_subject *s;
 	int fd;
 	struct tr_transcript *t;
+	_Atomic bool done; /* read_fd returned: nobody drains any more */
 };
 
 static void *reader_main(void *p)
 {
 	struct reader_arg *r = p;
 	r->s->read_fd(r->fd, &r->t->rec);
+	r->done = true;
 	return NULL;
 }
 
@@ -172,12 +189,12 @@ static uint64_t now_us(void)
 }
 
 /* Wait until the reader has read every byte written so far. */
-static void wait_drained(int reader_fd, unsigned max_ms)
+static void wait_drained(struct reader_arg *r, unsigned max_ms)
 {
 	uint64_t until = now_us() + (uint64_t)max_ms * 1000;
 	int queued = 0;
 
-	while (ioctl(reader_fd, FIONREAD, &queued) == 0 && queued > 0 &&
+	while (!r->done && ioctl(r->fd, FIONREAD, &queued) == 0 && queued > 0 &&
 	       now_us() < until) {
 		struct timespec ts = {0, 20000};
 		nanosleep(&ts, NULL);
@@ -208,7 +225,7 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 		perror("smtp-split: socketpair");
 		_exit(3);
 	}
-	struct reader_arg arg = {s, sv[1], t};
+	struct reader_arg arg = {s, sv[1], t, false};
 	t->fed = 0; /* fd events are not tagged */
 	if (pthread_create(&reader, NULL, reader_main, &arg) != 0) {
 		perror("smtp-split: pthread_create");
@@ -217,10 +234,17 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 	for (size_t j = 0; j <= sc->ncuts; j++) {
 		size_t start, end;
 		piece_bounds(sc, n, j, &start, &end);
-		if (j > 0 && sc->cuts[j - 1].delay_ms)
-			sleep_ms(sc->cuts[j - 1].delay_ms);
+		/* Pause in slices, showing progress to the watchdog. */
+		for (unsigned left = j > 0 ? sc->cuts[j - 1].delay_ms : 0;
+		     left > 0;) {
+			unsigned slice = left < 100 ? left : 100;
+			beat(o);
+			sleep_ms(slice);
+			left -= slice;
+		}
+		beat(o);
 		write_all(sv[0], in + start, end - start);
-		wait_drained(sv[1], o->drain_wait_ms);
+		wait_drained(&arg, o->drain_wait_ms);
 	}
 	shutdown(sv[0], SHUT_WR);
 	pthread_join(reader, NULL);

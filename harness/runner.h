@@ -13,6 +13,10 @@
 #include "transcript.h"
 
 struct run_opts {
+	/* Called for every piece and during pauses: proof of progress for a
+	 * watchdog (sandbox.h). NULL: none. */
+	void (*beat)(void *arg);
+	void *beat_arg;
 	bool guard;		/* guard pages around pieces (push) */
 	unsigned drain_wait_ms; /* fd: longest wait for the reader to drain */
 };

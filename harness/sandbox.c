@@ -5,12 +5,14 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,8 +45,10 @@ void sbx_beat(struct sbx_shared *sh)
 void sbx_set_current(struct sbx_shared *sh, const char *what)
 {
 	size_t n = strlen(what);
-	if (n >= SBX_CURRENT_MAX)
-		n = SBX_CURRENT_MAX - 1;
+	if (n >= SBX_CURRENT_MAX) { /* never a wrong but plausible step */
+		what = "a step too long to record";
+		n = strlen(what);
+	}
 	memcpy(sh->current, what, n);
 	sh->current[n] = '\0';
 	sh->heartbeat++;
@@ -89,7 +93,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	sh->done = 0;
 	sh->current[0] = '\0';
 	sh->result_len = 0;
-	if (!log || pipe(alive) != 0) {
+	if (!log || pipe2(alive, O_CLOEXEC) != 0) {
 		perror("smtp-split: sandbox");
 		exit(2);
 	}
@@ -107,6 +111,10 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 					    SIGABRT, SIGSYS, SIGTRAP};
 		for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
 			signal(fatal[i], SIG_DFL);
+		/* Its own process group, gone with the parent: nothing the
+		 * subject starts outlives the run. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(alive[0]);
 		/* What the subject prints goes to the log, not the report. */
 		dup2(fileno(log), STDOUT_FILENO);
@@ -117,31 +125,36 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	}
 	close(alive[1]);
 
-	/* Wait for the child to end (its end of the pipe closes), watching
-	 * its heartbeat. */
+	/* Wait for the child, watching its heartbeat. The pipe closing only
+	 * wakes us early; the child's exit status decides. */
 	uint64_t beat = sh->heartbeat, last_change = now_us();
-	bool hung = false;
+	bool hung = false, pipe_open = true;
+	int status = 0;
 	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
 		struct pollfd p = {alive[0], POLLIN, 0};
-		int r = poll(&p, 1, 50);
-		if (r > 0)
-			break;
-		if (r < 0 && errno != EINTR)
-			break;
+		if (!pipe_open || poll(&p, 1, 20) > 0) {
+			pipe_open = false;
+			struct timespec ms = {0, 1000000};
+			nanosleep(&ms, NULL);
+		}
 		if (sh->heartbeat != beat) {
 			beat = sh->heartbeat;
 			last_change = now_us();
 		} else if (now_us() - last_change > (uint64_t)stall_ms * 1000) {
 			hung = true;
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
 			break;
 		}
 	}
+	kill(-pid, SIGKILL); /* whatever the subject left running */
 	close(alive[0]);
-
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	sh->current[SBX_CURRENT_MAX - 1] = '\0';
 	res->elapsed_us = now_us() - start;
 	read_log(log, &res->log);
 	fclose(log);

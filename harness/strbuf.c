@@ -74,6 +74,7 @@ void sb_add_escaped(struct strbuf *b, const void *data, size_t n)
 	char e[5];
 
 	grow(b, n);
+	b->s[b->len] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = p[i];
 		switch (c) {

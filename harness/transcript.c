@@ -18,8 +18,10 @@ static void *grow_array(void *p, size_t *cap, size_t need, size_t size)
 	if (need <= *cap)
 		return p;
 	size_t cap2 = *cap ? *cap * 2 : 16;
-	while (cap2 < need)
+	while (cap2 < need && cap2 < SIZE_MAX / 2 / size)
 		cap2 *= 2;
+	if (cap2 < need)
+		abort();
 	p = realloc(p, cap2 * size);
 	if (!p)
 		abort();
@@ -297,6 +299,11 @@ bool tr_deserialize(struct tr_transcript *t, const char **p, const char *end)
 
 	tr_clear(t);
 	if (!take(p, end, h, sizeof h))
+		return false;
+	/* The bytes come from a child process: check the counts first. */
+	size_t left = (size_t)(end - *p);
+	if (h[0] > left / sizeof *t->ev || h[1] > left / sizeof *t->line_at ||
+	    h[2] > left)
 		return false;
 	t->ev = grow_array(t->ev, &t->cap, h[0] + 1, sizeof *t->ev);
 	t->line_at = grow_array(t->line_at, &t->line_cap, h[1] + 1,
