@@ -498,11 +498,10 @@ static void fam_delays(struct chk_ctx *c)
 static size_t prefix_max(const struct chk_ctx *c)
 {
 	size_t k0 = 0, max = c->framing_err;
-	bool error = false;
 
 	while (k0 < c->t0.nev && c->t0.ev[k0].kind == TR_REPLY)
 		k0++;
-	error = k0 < c->t0.nev && c->t0.ev[k0].kind != TR_END;
+	bool error = k0 < c->t0.nev && c->t0.ev[k0].kind != TR_END;
 	if (error)
 		max = k0 == 0 ? 0 : (k0 <= c->nends ? c->ends[k0 - 1] : 0);
 	else if (k0 < c->nends)

@@ -13,7 +13,8 @@ static const char *shape_name(enum chk_shape s)
 	return s == CHK_PUSH ? "push" : "fd";
 }
 
-void report_shell_quote(struct strbuf *out, const char *s)
+/* Single-quote s for a POSIX shell. */
+static void report_shell_quote(struct strbuf *out, const char *s)
 {
 	sb_adds(out, "'");
 	for (; *s; s++) {

@@ -34,7 +34,4 @@ bool report_case_read(const char *text, struct report_case *c,
 		      struct strbuf *err);
 void report_case_free(struct report_case *c);
 
-/* Single-quote s for a POSIX shell. */
-void report_shell_quote(struct strbuf *out, const char *s);
-
 #endif

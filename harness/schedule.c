@@ -139,14 +139,6 @@ bool sched_parse(struct sched *s, const char *text, size_t n,
 	return true;
 }
 
-uint64_t sched_delay_total(const struct sched *s)
-{
-	uint64_t t = 0;
-	for (size_t i = 0; i < s->ncuts; i++)
-		t += s->cuts[i].delay_ms;
-	return t;
-}
-
 uint64_t sched_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9E3779B97F4A7C15u);

@@ -46,9 +46,6 @@ void sched_format(const struct sched *s, struct strbuf *out);
 bool sched_parse(struct sched *s, const char *text, size_t n,
 		 struct strbuf *err);
 
-/* Total of the delays, for deadlines. */
-uint64_t sched_delay_total(const struct sched *s);
-
 /* A small deterministic PRNG (splitmix64); the state is the caller's. */
 uint64_t sched_rand(uint64_t *state);
 /* Uniform in [0, bound), bound > 0. */

@@ -460,7 +460,7 @@ static void test_schedule_text(void **state)
 	assert_true(sched_parse(&s, "13i,12,30@50", 40, &err));
 	sched_format(&s, &out);
 	assert_string_equal(out.s, "12,13i,30@50");
-	assert_int_equal(sched_delay_total(&s), 50);
+	assert_int_equal(s.cuts[2].delay_ms, 50);
 	assert_true(sched_parse(&s, "none", 40, &err));
 	assert_int_equal(s.ncuts, 0);
 	assert_false(sched_parse(&s, "0", 40, &err));
