@@ -51,6 +51,9 @@ enum chk_family {
 	X(WORK, "work",                                                       \
 	  "the work grew faster than the bytes under small "                  \
 	  "pieces")                                                           \
+	X(CONTRACT, "contract",                                               \
+	  "what the subject reported breaks the subject contract "            \
+	  "(fuzz targets)")                                                   \
 	X(EXPECTED, "expected",                                               \
 	  "the transcript differs from the expected "                         \
 	  "one kept beside the input")                                        \

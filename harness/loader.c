@@ -12,7 +12,7 @@ static const struct srh_subject *const builtin[] = {
 	&srh_reference_subject,
 };
 
-static bool valid(const struct srh_subject *s, struct strbuf *err)
+bool loader_check(const struct srh_subject *s, struct strbuf *err)
 {
 	int push = !!s->create + !!s->feed + !!s->finish + !!s->destroy;
 
@@ -74,7 +74,7 @@ const struct srh_subject *loader_open(const char *arg, struct strbuf *err)
 		sb_addf(err, "%s: %s() returned NULL", arg, SRH_SUBJECT_SYMBOL);
 		return NULL;
 	}
-	if (!valid(s, err))
+	if (!loader_check(s, err))
 		return NULL;
 	return s; /* the handle stays open for the life of the process */
 }
