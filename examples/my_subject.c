@@ -28,9 +28,9 @@
 #define REPLY_MAX_LINES 128 /* a bound of ours, as the reference's */
 
 struct my_parser {
-	struct srh_recorder *rec; /* where to report, given at create */
-	char line[LINE_MAX_OCTETS];
-	size_t len;	      /* bytes of the current line so far */
+	struct srh_recorder *rec;	/* where to report, given at create */
+	char line[LINE_MAX_OCTETS + 1]; /* one more: to tell a 513th */
+	size_t len;			/* bytes of the current line so far */
 	unsigned reply_code;  /* code of the reply's first line, 0 if none */
 	size_t lines;	      /* lines of the current reply so far */
 	uint64_t offset;      /* stream bytes seen so far */
@@ -111,6 +111,31 @@ static void *my_create(struct srh_recorder *rec)
 	return p;
 }
 
+/* Can c, arriving at position p->len of a line, still be part of a valid
+ * line? Checking each byte as it comes reports the first bad one, whatever
+ * would have gone wrong later in the line (a limit, say), as the
+ * reference parser does. */
+static bool next_byte_ok(const struct my_parser *p, char c)
+{
+	size_t i = p->len;
+	unsigned char u = (unsigned char)c;
+
+	if (i > 3 && p->line[i - 1] == '\r')
+		return false; /* a CR not followed by its LF */
+	if (i < 3) {
+		const unsigned div[] = {100, 10, 1};
+		if (!is_digit(c) || (i == 0 && (c < '2' || c > '5')) ||
+		    (i == 1 && c > '5'))
+			return false;
+		/* A continuation line repeats the reply's code. */
+		return !p->reply_code ||
+		       (unsigned)(c - '0') == p->reply_code / div[i] % 10;
+	}
+	if (i == 3)
+		return c == ' ' || c == '-' || c == '\r';
+	return c == '\r' || c == '\t' || (u >= 0x20 && u <= 0x7E);
+}
+
 /* buf is only valid during this call: keep copies, never pointers. */
 static void my_feed(void *self, const unsigned char *buf, size_t len)
 {
@@ -119,14 +144,29 @@ static void my_feed(void *self, const unsigned char *buf, size_t len)
 	for (size_t i = 0; i < len && !p->failed; i++, p->offset++) {
 		char c = (char)buf[i];
 		if (c != '\n') {
-			/* With its LF, a line holds at most 512 bytes. */
-			if (p->len == sizeof p->line - 1) {
+			/* 512 octets with the LF: a 513th is one too many. */
+			if (p->len == LINE_MAX_OCTETS) {
 				fail(p, SRH_ERROR_LIMIT, p->offset,
 				     "line too long");
 				return;
 			}
+			/* A line beyond the limit: known at its first byte. */
+			if (p->len == 0 && p->lines == REPLY_MAX_LINES) {
+				fail(p, SRH_ERROR_LIMIT, p->offset,
+				     "too many lines");
+				return;
+			}
+			if (!next_byte_ok(p, c)) {
+				fail(p, SRH_ERROR_SYNTAX, p->offset,
+				     "byte not allowed here");
+				return;
+			}
 			p->line[p->len++] = c;
 			continue;
+		}
+		if (p->len == LINE_MAX_OCTETS) {
+			fail(p, SRH_ERROR_LIMIT, p->offset, "line too long");
+			return;
 		}
 		if (p->len == 0 || p->line[p->len - 1] != '\r' ||
 		    memchr(p->line, '\r', p->len - 1)) {

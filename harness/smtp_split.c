@@ -31,7 +31,8 @@ static const char usage[] =
 	"\n"
 	"Inputs: raw stream files; NAME.case files (a shrunk counterexample:\n"
 	"stream plus schedule, replayed first); FILE.transcript beside FILE\n"
-	"holds the transcript FILE must give.\n"
+	"holds the transcript FILE must give. Folders are read recursively,\n"
+	"but for fuzz_* ones (the fuzz targets' inputs).\n"
 	"\n"
 	"  --subject S        built-in name or path of a subject .so\n"
 	"                     (default reference; see --list-subjects)\n"
@@ -171,7 +172,8 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Files under dir, sorted, recursively; not .transcript or dot files. */
+/* Files under dir, sorted, recursively; not .transcript or dot files, nor
+ * the fuzz targets' own inputs (fuzz_* folders: not plain streams). */
 static bool load_dir(struct inputs *in, const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -186,6 +188,7 @@ static bool load_dir(struct inputs *in, const char *dir)
 	}
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' ||
+		    strncmp(e->d_name, "fuzz_", 5) == 0 ||
 		    ends_with(e->d_name, ".transcript") ||
 		    ends_with(e->d_name, ".md") ||
 		    ends_with(e->d_name, ".dict") ||

@@ -2,9 +2,12 @@
 # are installed. As root it installs what is missing; otherwise it says
 # exactly what to install and stops.
 
-# Packages of the main job, and of the tests (a superset).
-SRH_RUN_PACKAGES="cmake make gcc libc6-dev"
-SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES clang libclang-rt-14-dev llvm-14 libcmocka-dev pkgconf clang-format-14 python3"
+# Packages of the main job (a libFuzzer session: clang and its libFuzzer
+# and sanitizer runtimes, which clang only recommends), of a session with
+# AFL++, and of the tests (a superset).
+SRH_RUN_PACKAGES="cmake make gcc libc6-dev clang libclang-rt-14-dev python3"
+SRH_AFL_PACKAGES="afl++"
+SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14"
 
 srh_require() {
 	local missing=() p

@@ -116,7 +116,15 @@ static size_t parts_join(enum smut_format f, struct parts *p, uint8_t *out,
 			 size_t max)
 {
 	struct strbuf b = {0};
+	size_t rest = 0;
 
+	/* Too long: the first stream gives way, so the parts after it stay. */
+	if (f == SMUT_PAIR && (p->has_s2 || p->has_cuts))
+		rest += FUZZ_SEP_LEN + p->s[1].len;
+	if (f != SMUT_STREAM && p->has_cuts)
+		rest += FUZZ_SEP_LEN + p->cuts.len;
+	if (p->s[0].len + rest > max && rest < max)
+		p->s[0].len = max - rest;
 	sb_add(&b, p->s[0].s, p->s[0].len);
 	if (f == SMUT_PAIR && (p->has_s2 || p->has_cuts)) {
 		sb_add(&b, FUZZ_SEP, FUZZ_SEP_LEN);
@@ -500,7 +508,12 @@ static void edit_cuts(struct ctx *c, struct parts *p)
 		}
 		break;
 	case 4: /* an empty feed, or a pause (fd subjects) */
-		if (sc.ncuts) {
+		if (!sc.ncuts)
+			sched_add(&sc,
+				  k ? where[below(&c->r, k)]
+				    : (uint32_t)(1 + below(&c->r, n - 1)),
+				  0, false);
+		{
 			struct sched_cut *cut =
 				&sc.cuts[below(&c->r, sc.ncuts)];
 			if (below(&c->r, 2))

@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""The local fuzzing session: ./run's main job.
+
+  ./run [options]               smtp-split over the corpus, then each fuzz
+                                target fuzzed in turn; a summary table
+  ./run minimize [options]      shrink each target's session corpus to the
+                                inputs that keep its coverage (-merge=1 or
+                                afl-cmin); --into-corpus copies what is new
+                                into corpus/fuzz_<target>/
+
+Every crash is minimized, saved under corpus/regressions/fuzz_<target>/
+with a name that says what broke, and printed with the command that
+reproduces it. Exit status: 0 nothing found, 1 a failure or crash, 2 a
+usage or build error.
+"""
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fuzzing  # noqa: E402
+
+ROOT = fuzzing.ROOT
+SPLIT_ARGS = "--quiet --pairs-max 64 --random 60"
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="./run", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("command", nargs="?", default="session",
+                   choices=["session", "minimize"])
+    p.add_argument("--duration", type=float, default=60,
+                   help="seconds of fuzzing in all, shared by the targets "
+                        "(default 60)")
+    p.add_argument("--engine", choices=["libfuzzer", "afl"],
+                   default="libfuzzer")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="fuzzing processes per target (libFuzzer -fork=N, "
+                        "AFL++ one -M and N-1 -S)")
+    p.add_argument("--subject", metavar="FILE.c",
+                   help="your parser as a subject (examples/my_subject.c); "
+                        "default: the reference parser")
+    p.add_argument("--targets", default=",".join(fuzzing.TARGETS),
+                   help="comma-separated, from " + ",".join(fuzzing.TARGETS))
+    p.add_argument("--plain", action="store_true",
+                   help="no SMTP custom mutator and no dictionary")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-split", action="store_true",
+                   help="skip smtp-split; fuzz only")
+    p.add_argument("--split-args", default=SPLIT_ARGS,
+                   help="options for the smtp-split step (default "
+                        f"{SPLIT_ARGS!r}: fewer pairs and random schedules "
+                        "than smtp-split's own defaults, to keep the step "
+                        "near a minute)")
+    p.add_argument("--no-save", action="store_true",
+                   help="do not save crashes into corpus/regressions/")
+    p.add_argument("--into-corpus", action="store_true",
+                   help="minimize: copy new inputs into corpus/fuzz_<t>/")
+    a = p.parse_args(argv)
+    a.targets = [t for t in a.targets.split(",") if t]
+    for t in a.targets:
+        if t not in fuzzing.TARGETS:
+            p.error(f"--targets: no target {t!r}")
+    if a.subject and not os.path.isfile(a.subject):
+        p.error(f"--subject: {a.subject}: no such file")
+    if a.jobs < 1:
+        p.error("--jobs: at least 1")
+    return a
+
+
+def work_dir(a, target):
+    name = f"{a.engine}-{fuzzing.subject_name(a.subject)}"
+    if a.plain:
+        name += "-plain"
+    return os.path.join(ROOT, "build", "session", name, target)
+
+
+def say(text=""):
+    print(text, flush=True)
+
+
+def smtp_split(a):
+    """The split tester over the shipped corpus (a release build)."""
+    build = os.path.join(ROOT, "build", "run")
+    cmd = [os.path.join(build, "smtp-split")] + a.split_args.split()
+    if a.subject:
+        so = os.path.join(build, "subjects",
+                          fuzzing.subject_name(a.subject) + ".so")
+        os.makedirs(os.path.dirname(so), exist_ok=True)
+        subprocess.run(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC",
+                        "-Wall", "-Wextra", "-I",
+                        os.path.join(ROOT, "harness"), a.subject, "-o", so],
+                       check=True)
+        cmd += ["--subject", so]
+    say("== smtp-split: every cut and delay over the shipped corpus")
+    say("   " + " ".join(cmd[1:]) if len(cmd) > 1 else "")
+    return subprocess.run(cmd).returncode
+
+
+def progress_printer(target, every=5.0):
+    state = {"next": every}
+
+    def show(run, elapsed):
+        if elapsed >= state["next"]:
+            state["next"] += every
+            say(f"   {target:<10} {elapsed:5.0f}s  execs {run.execs:>10,}  "
+                f"exec/s {run.exec_s:>8,}  cov {run.cov:>5}  "
+                f"corpus {run.corpus_end:>5}")
+    return show
+
+
+def save_crash(a, binary, run, path):
+    """Minimize one crash, save it under corpus/regressions/, print it.
+    Returns the saved path (or the raw one with --no-save)."""
+    target = run.target
+    kind, _ = fuzzing.judge(binary, path)
+    small = path + ".min"
+    if kind and kind != "timeout":
+        if run.engine == "libfuzzer":
+            subprocess.run([binary, "-minimize_crash=1", "-runs=100000",
+                            "-max_total_time=20",
+                            f"-exact_artifact_path={small}", path],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        else:
+            subprocess.run(["timeout", "60", "afl-tmin", "-i", path, "-o",
+                            small, "-m", "none", "-t", "10000", "--",
+                            binary], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, **fuzzing.AFL_ENV))
+    # Keep the minimized input only if it still fails the same way.
+    if os.path.isfile(small) and fuzzing.judge(binary, small)[0] == kind:
+        path = small
+    kind, report = fuzzing.judge(binary, path)
+    kind = kind or "flaky"
+    data = open(path, "rb").read()
+    digest = hashlib.sha1(data).hexdigest()[:10]
+    name = f"{fuzzing.subject_name(a.subject)}-{target}-{kind}-{digest}"
+    saved = path
+    if not a.no_save:
+        folder = os.path.join(ROOT, "corpus", "regressions",
+                              f"fuzz_{target}")
+        os.makedirs(folder, exist_ok=True)
+        saved = os.path.join(folder, name)
+        with open(saved, "wb") as f:
+            f.write(data)
+    rel = os.path.relpath(saved, ROOT)
+    say(f"!! {target}: {kind} ({len(data)} bytes) saved as {rel}")
+    lines = [ln for ln in report.splitlines()
+             if ln.strip() and not ln.startswith(("INFO:", "Running:",
+                                                  "Executed", "MS:",
+                                                  "    #"))]
+    for ln in lines[:24]:
+        say("   | " + ln)
+    say(f"   reproduce: {os.path.relpath(binary, ROOT)} {rel}")
+    return saved
+
+
+def session(a):
+    status = 0
+    if not a.no_split:
+        rc = smtp_split(a)
+        if rc == 2:
+            return 2
+        status |= rc != 0
+    say(f"== building the fuzz targets ({a.engine}"
+        f"{', plain' if a.plain else ', SMTP mutator and dictionary'}, "
+        f"subject {fuzzing.subject_name(a.subject)})")
+    try:
+        bindir = fuzzing.build(a.engine, a.subject, mutator=not a.plain)
+    except subprocess.CalledProcessError as e:
+        sys.stderr.write(e.output or "")
+        say("build failed")
+        return 2
+    each = a.duration / len(a.targets)
+    say(f"== fuzzing {len(a.targets)} targets, {each:.0f} s each, "
+        f"{a.jobs} job{'s' if a.jobs > 1 else ''}")
+    runs = []
+    for t in a.targets:
+        work = work_dir(a, t)
+        shutil.rmtree(os.path.join(work, "crashes"), ignore_errors=True)
+        shutil.rmtree(os.path.join(work, "afl"), ignore_errors=True)
+        os.makedirs(work, exist_ok=True)
+        binary = os.path.join(bindir, f"fuzz_{t}")
+        show = progress_printer(t)
+        if a.engine == "libfuzzer":
+            run = fuzzing.libfuzzer(binary, t, work, each,
+                                    fuzzing.seed_dirs(t), jobs=a.jobs,
+                                    seed=a.seed, dictionary=not a.plain,
+                                    progress=show)
+        else:
+            seeds = fuzzing.seed_files(t) + [
+                os.path.join(work, "corpus", f)
+                for f in sorted(os.listdir(os.path.join(work, "corpus")))
+            ] if os.path.isdir(os.path.join(work, "corpus")) else \
+                fuzzing.seed_files(t)
+            run = fuzzing.afl(binary, t, work, each, seeds, jobs=a.jobs,
+                              seed=a.seed, dictionary=not a.plain,
+                              mutator=not a.plain, progress=show)
+            keep_afl_queue(work)
+        say(f"   {t:<10} done: {run.execs:,} execs, {run.cov} edges, "
+            f"{len(run.crashes)} crash{'es' if len(run.crashes) != 1 else ''}")
+        for c in run.crashes[:3]:
+            save_crash(a, binary, run, c)
+        runs.append(run)
+        status |= bool(run.crashes)
+    summary(a, runs)
+    return 1 if status else 0
+
+
+def keep_afl_queue(work):
+    """AFL++'s queue becomes the target's session corpus, for the next
+    run and for minimize."""
+    corpus = os.path.join(work, "corpus")
+    os.makedirs(corpus, exist_ok=True)
+    out = os.path.join(work, "afl")
+    for inst in os.listdir(out) if os.path.isdir(out) else []:
+        q = os.path.join(out, inst, "queue")
+        if os.path.isdir(q):
+            files = [os.path.join(q, f) for f in os.listdir(q)
+                     if f.startswith("id:")]
+            fuzzing.flatten(files, corpus)
+
+
+def summary(a, runs):
+    say()
+    say(f"== summary ({a.engine}, subject "
+        f"{fuzzing.subject_name(a.subject)})")
+    head = (f"{'target':<10} {'seconds':>7} {'execs':>11} {'exec/s':>8} "
+            f"{'edges':>6} {'corpus':>13} {'crashes':>7}")
+    say(head)
+    say("-" * len(head))
+    for r in runs:
+        corpus = f"{r.corpus_start} -> {r.corpus_end}"
+        say(f"{r.target:<10} {r.seconds:7.1f} {r.execs:>11,} "
+            f"{r.exec_s:>8,} {r.cov:>6} {corpus:>13} {len(r.crashes):>7}")
+    say()
+    say("edges: coverage edges (libFuzzer cov:, AFL++ edges_found); corpus: "
+        "inputs at start -> end")
+
+
+def minimize(a):
+    try:
+        bindir = fuzzing.build(a.engine if a.engine == "afl" else
+                               "libfuzzer", a.subject,
+                               mutator=not a.plain)
+    except subprocess.CalledProcessError as e:
+        sys.stderr.write(e.output or "")
+        return 2
+    for t in a.targets:
+        work = work_dir(a, t)
+        corpus = os.path.join(work, "corpus")
+        if not os.path.isdir(corpus):
+            say(f"{t}: no session corpus yet ({os.path.relpath(corpus, ROOT)})")
+            continue
+        before = len(os.listdir(corpus))
+        shipped = {hashlib.sha1(open(f, "rb").read()).hexdigest()
+                   for f in fuzzing.seed_files(t)}
+        merged = corpus + ".min"
+        shutil.rmtree(merged, ignore_errors=True)
+        binary = os.path.join(bindir, f"fuzz_{t}")
+        if a.engine == "afl":
+            both = corpus + ".all"
+            shutil.rmtree(both, ignore_errors=True)
+            fuzzing.flatten(fuzzing.seed_files(t), both)
+            fuzzing.flatten([os.path.join(corpus, f)
+                             for f in os.listdir(corpus)], both)
+            subprocess.run(["afl-cmin", "-i", both, "-o", merged, "-m",
+                            "none", "-t", "10000", "--", binary],
+                           env=dict(os.environ, AFL_ALLOW_TMP="1",
+                                    **fuzzing.AFL_ENV),
+                           stdout=subprocess.DEVNULL, check=True)
+            shutil.rmtree(both)
+        else:
+            # The seeds go in first: an input is kept only for coverage
+            # the shipped corpus does not already give.
+            fuzzing.flatten(fuzzing.seed_files(t), merged)
+            subprocess.run([binary, "-merge=1", f"-max_len={fuzzing.MAX_LEN}",
+                            merged, corpus], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+        new = []
+        for f in sorted(os.listdir(merged)):
+            path = os.path.join(merged, f)
+            if hashlib.sha1(open(path, "rb").read()).hexdigest() in shipped:
+                os.remove(path)
+            else:
+                new.append(path)
+        shutil.rmtree(corpus)
+        os.rename(merged, corpus)
+        new = [os.path.join(corpus, os.path.basename(f)) for f in new]
+        say(f"{t}: session corpus {before} -> {len(new)} inputs that add "
+            f"coverage beyond the shipped seeds")
+        if a.into_corpus and new:
+            dest = os.path.join(ROOT, "corpus", f"fuzz_{t}")
+            n = fuzzing.flatten(new, dest)
+            say(f"   copied into {os.path.relpath(dest, ROOT)} "
+                f"({n} files there)")
+    return 0
+
+
+def main(argv):
+    a = parse_args(argv)
+    start = time.monotonic()
+    rc = session(a) if a.command == "session" else minimize(a)
+    say(f"finished in {time.monotonic() - start:.0f} s, exit {rc}")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
