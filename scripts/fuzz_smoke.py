@@ -2,7 +2,8 @@
 """The fuzz smoke test CI runs: every target, built for libFuzzer and for
 AFL++ against the reference parser, fuzzed for a fixed number of
 executions (not seconds, so that a slow machine does not change what is
-checked) from the shipped seeds. Fails when a target does not build, does
+checked; a 600-second limit stops a stalled engine) from the shipped
+seeds. Fails when a target does not build, does
 not start, runs no inputs, finds no coverage, or finds a crash.
 
   scripts/fuzz_smoke.py [--runs 3000] [--engines libfuzzer,afl]
@@ -55,7 +56,9 @@ def main():
                     if log.endswith(".log"):
                         sys.stdout.write(open(os.path.join(work, log))
                                          .read()[-3000:])
-            shutil.rmtree(work, ignore_errors=True)
+                print(f"kept for a look: {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
     print("fuzz smoke test: " + ("passed" if not bad else f"{bad} failed"))
     return 1 if bad else 0
 

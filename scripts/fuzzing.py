@@ -4,6 +4,7 @@ target and reading what it did, and judging a crash.
 
 Used by scripts/session.py (./run) and scripts/bug_power.py.
 """
+import configparser
 import hashlib
 import os
 import re
@@ -13,10 +14,16 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ["parse", "split", "model", "diff", "reentrant"]
-DICT = os.path.join(ROOT, "corpus", "smtp.dict")
 # Longer inputs only slow the search down: bugs live in short streams.
 MAX_LEN = 1024
 TIMEOUT_S = 10
+
+
+def options(target):
+    """The [libfuzzer] section of harness/fuzz/fuzz_<target>.options."""
+    cp = configparser.ConfigParser()
+    cp.read(os.path.join(ROOT, "harness", "fuzz", f"fuzz_{target}.options"))
+    return dict(cp["libfuzzer"]) if cp.has_section("libfuzzer") else {}
 
 
 def subject_name(subject):
@@ -59,13 +66,21 @@ def build(engine, subject=None, mutator=True, log=None):
 
 
 def seed_dirs(target):
-    """The shipped seeds of a target: the reply streams (all but model),
-    its own folder, and its regressions."""
+    """The shipped seeds of a target: the reply streams (all but model)
+    and its own folder. Its regressions are replayed apart (a crashing
+    seed would stop libFuzzer, and AFL++ skips it)."""
     c = os.path.join(ROOT, "corpus")
     dirs = [] if target == "model" else [os.path.join(c, "replies")]
-    dirs += [os.path.join(c, f"fuzz_{target}"),
-             os.path.join(c, "regressions", f"fuzz_{target}")]
+    dirs += [os.path.join(c, f"fuzz_{target}")]
     return [d for d in dirs if os.path.isdir(d) and os.listdir(d)]
+
+
+def regressions(target):
+    d = os.path.join(ROOT, "corpus", "regressions", f"fuzz_{target}")
+    if not os.path.isdir(d):
+        return []
+    return [os.path.join(d, f) for f in sorted(os.listdir(d))
+            if not f.startswith(".")]
 
 
 def seed_files(target):
@@ -99,6 +114,9 @@ class Run:
         self.crashes = []  # paths of crash (and hang) inputs
         self.seconds = 0.0
         self.first_crash_s = None
+        self.returncode = 0
+        self.seed_hangs = 0  # AFL++: seeds it skipped because they hang
+        self.log = ""  # where the engine's output went
 
 
 LF_LINE = re.compile(r"#(\d+)\s+(\w+)\s+cov: (\d+) .*?corp: (\d+)/\S+"
@@ -116,12 +134,14 @@ def libfuzzer(binary, target, work, seconds, seeds, jobs=1, seed=1,
     crashes = os.path.join(work, "crashes")
     os.makedirs(corpus, exist_ok=True)
     os.makedirs(crashes, exist_ok=True)
+    opts = options(target)
     cmd = [binary, f"-max_total_time={int(max(1, seconds))}",
-           f"-max_len={MAX_LEN}", f"-timeout={TIMEOUT_S}", f"-seed={seed}",
-           "-print_final_stats=1", f"-artifact_prefix={crashes}/",
-           "-rss_limit_mb=4096"]
-    if dictionary and target != "model":
-        cmd.append(f"-dict={DICT}")
+           f"-max_len={opts.get('max_len', MAX_LEN)}",
+           f"-timeout={min(TIMEOUT_S, int(opts.get('timeout', TIMEOUT_S)))}",
+           f"-seed={seed}", "-print_final_stats=1",
+           f"-artifact_prefix={crashes}/", "-rss_limit_mb=4096"]
+    if dictionary and "dict" in opts:
+        cmd.append(f"-dict={os.path.join(ROOT, 'corpus', opts['dict'])}")
     if jobs > 1:
         cmd += [f"-fork={jobs}"]
         if not stop_on_crash:
@@ -145,7 +165,7 @@ def libfuzzer(binary, target, work, seconds, seeds, jobs=1, seed=1,
         elif "cov:" in line and jobs > 1:  # fork mode's own format
             for key, attr in (("cov", "cov"), ("corp", "corpus_end"),
                               ("exec/s", "exec_s")):
-                mm = re.search(re.escape(key) + r": (\d+)", line)
+                mm = re.search(re.escape(key) + r":? (\d+)", line)
                 if mm:
                     setattr(run, attr, int(mm.group(1)))
             mm = re.match(r"#(\d+)", line)
@@ -164,8 +184,9 @@ def libfuzzer(binary, target, work, seconds, seeds, jobs=1, seed=1,
             run.first_crash_s = time.monotonic() - start
         if progress:
             progress(run, time.monotonic() - start)
-    proc.wait()
+    run.returncode = proc.wait()
     log.close()
+    run.log = log.name
     run.seconds = time.monotonic() - start
     if not run.exec_s and run.seconds:
         run.exec_s = int(run.execs / run.seconds)
@@ -223,20 +244,24 @@ def afl(binary, target, work, seconds, seeds, jobs=1, seed=1,
     start = time.monotonic()
     for j in range(max(1, jobs)):
         role = ["-M", "main"] if j == 0 else ["-S", f"s{j}"]
-        limit = ["-E", str(execs)] if execs else \
-            ["-V", str(int(max(1, seconds)))]
+        limit = ["-V", str(int(max(1, seconds)))]
+        if execs:
+            limit += ["-E", str(execs)]
         cmd = ["afl-fuzz", "-i", seeds_dir, "-o", out] + limit + [
                "-t", str(TIMEOUT_S * 1000),
-               "-m", "none", "-s", str(seed + j), "-G", str(MAX_LEN)] + role
-        if dictionary and target != "model":
-            cmd += ["-x", DICT]
+               "-m", "none", "-s", str(seed + j),
+               "-G", str(options(target).get("max_len", MAX_LEN))] + role
+        if dictionary and "dict" in options(target):
+            cmd += ["-x", os.path.join(ROOT, "corpus",
+                                       options(target)["dict"])]
         cmd += ["--", binary]
-        procs.append(subprocess.Popen(
-            cmd, stdout=open(os.path.join(work, f"afl-{j}.log"), "w"),
-            stderr=subprocess.STDOUT, env=env, cwd=work))
+        with open(os.path.join(work, f"afl-{j}.log"), "w") as log:
+            procs.append(subprocess.Popen(cmd, stdout=log,
+                                          stderr=subprocess.STDOUT, env=env,
+                                          cwd=work))
     names = ["main"] + [f"s{j}" for j in range(1, max(1, jobs))]
     while any(p.poll() is None for p in procs):
-        time.sleep(0.5)
+        time.sleep(0.1)
         found = afl_found(out, names)
         if found and run.first_crash_s is None:
             run.first_crash_s = time.monotonic() - start
@@ -244,8 +269,27 @@ def afl(binary, target, work, seconds, seeds, jobs=1, seed=1,
             afl_totals(run, out, names)
             progress(run, time.monotonic() - start)
     run.seconds = time.monotonic() - start
+    run.returncode = max(p.returncode for p in procs)
+    run.log = os.path.join(work, "afl-0.log")
     afl_totals(run, out, names)
     run.crashes = afl_found(out, names)
+    # afl-fuzz skips seeds that crash or hang, and refuses to start when
+    # none is left: those are finds too.
+    for j in range(max(1, jobs)):
+        log = open(os.path.join(work, f"afl-{j}.log"), errors="replace").read()
+        for m in re.finditer(r"Test case '[^']*orig:([^']+)' results in a "
+                             r"crash", log):
+            seed_file = os.path.join(seeds_dir, m.group(1))
+            if os.path.isfile(seed_file) and seed_file not in run.crashes:
+                run.crashes.append(seed_file)
+        # A seed that hangs is skipped without its name: with one seed,
+        # it is that one; with more, the count is reported.
+        hangs = log.count("Test case results in a timeout")
+        seeds = sorted(os.listdir(seeds_dir))
+        if hangs and len(seeds) == 1:
+            run.crashes.append(os.path.join(seeds_dir, seeds[0]))
+        elif hangs:
+            run.seed_hangs += hangs
     if run.crashes and run.first_crash_s is None:
         run.first_crash_s = run.seconds
     return run
@@ -273,8 +317,17 @@ def afl_totals(run, out, names):
         run.corpus_end = max(run.corpus_end, int(s.get("corpus_count", 0)))
 
 
-SAN = re.compile(r"ERROR: (?:Address|Leak|Memory|Thread)Sanitizer: "
-                 r"([a-z-]+)")
+def libfuzzer_binary(binary):
+    """Does the binary carry libFuzzer's driver (not the replay one)?"""
+    try:
+        with open(binary, "rb") as f:
+            return b"LLVMFuzzerRunDriver" in f.read()
+    except OSError:
+        return False
+
+
+SAN = re.compile(r"ERROR: (Address|Leak|Memory|Thread|UndefinedBehavior)"
+                 r"Sanitizer: ([A-Za-z-]+)")
 
 
 def judge(binary, path, timeout=TIMEOUT_S * 3):
@@ -285,8 +338,7 @@ def judge(binary, path, timeout=TIMEOUT_S * 3):
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1",
                UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
     cmd = [binary]
-    if os.path.basename(os.path.dirname(binary)) == "fuzz" and \
-            "replay" not in binary:
+    if libfuzzer_binary(binary):
         cmd.append(f"-timeout={TIMEOUT_S}")
     try:
         proc = subprocess.run(cmd + [path], stdout=subprocess.PIPE,
@@ -302,7 +354,11 @@ def judge(binary, path, timeout=TIMEOUT_S * 3):
         return m.group(1), out
     m = SAN.search(out)
     if m:
-        return m.group(1), out
+        if m.group(1) == "Leak":
+            return "leak", out
+        if m.group(1) == "UndefinedBehavior":
+            return "undefined-behavior", out
+        return m.group(2).lower(), out
     if "runtime error:" in out:
         return "undefined-behavior", out
     if "ALARM: working on the last Unit" in out or \

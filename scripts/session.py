@@ -7,6 +7,8 @@
                                 inputs that keep its coverage (-merge=1 or
                                 afl-cmin); --into-corpus copies what is new
                                 into corpus/fuzz_<target>/
+  ./run split [options] [FILE|DIR]...
+                                smtp-split alone (./run split --help)
 
 Every crash is minimized, saved under corpus/regressions/fuzz_<target>/
 with a name that says what broke, and printed with the command that
@@ -63,6 +65,8 @@ def parse_args(argv):
                    help="minimize: copy new inputs into corpus/fuzz_<t>/")
     a = p.parse_args(argv)
     a.targets = [t for t in a.targets.split(",") if t]
+    if not a.targets:
+        p.error("--targets: name at least one")
     for t in a.targets:
         if t not in fuzzing.TARGETS:
             p.error(f"--targets: no target {t!r}")
@@ -92,10 +96,12 @@ def smtp_split(a):
         so = os.path.join(build, "subjects",
                           fuzzing.subject_name(a.subject) + ".so")
         os.makedirs(os.path.dirname(so), exist_ok=True)
-        subprocess.run(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC",
-                        "-Wall", "-Wextra", "-I",
-                        os.path.join(ROOT, "harness"), a.subject, "-o", so],
-                       check=True)
+        if subprocess.run(["cc", "-std=c11", "-O2", "-g", "-shared",
+                           "-fPIC", "-Wall", "-Wextra", "-I",
+                           os.path.join(ROOT, "harness"), a.subject, "-o",
+                           so]).returncode:
+            say(f"{a.subject}: does not compile")
+            return 2
         cmd += ["--subject", so]
     say("== smtp-split: every cut and delay over the shipped corpus")
     say("   " + " ".join(cmd[1:]) if len(cmd) > 1 else "")
@@ -120,19 +126,24 @@ def save_crash(a, binary, run, path):
     target = run.target
     kind, _ = fuzzing.judge(binary, path)
     small = path + ".min"
-    if kind and kind != "timeout":
-        if run.engine == "libfuzzer":
-            subprocess.run([binary, "-minimize_crash=1", "-runs=100000",
-                            "-max_total_time=20",
-                            f"-exact_artifact_path={small}", path],
-                           stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-        else:
-            subprocess.run(["timeout", "60", "afl-tmin", "-i", path, "-o",
-                            small, "-m", "none", "-t", "10000", "--",
-                            binary], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL,
-                           env=dict(os.environ, **fuzzing.AFL_ENV))
+    # Only a failure with a name of its own is minimized: "crash" or a
+    # timeout could turn into another bug on the way.
+    if kind and kind not in ("timeout", "crash"):
+        try:
+            if run.engine == "libfuzzer":
+                subprocess.run([binary, "-minimize_crash=1", "-runs=100000",
+                                "-max_total_time=20", "-timeout=10",
+                                f"-exact_artifact_path={small}", path],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=90)
+            else:
+                subprocess.run(["afl-tmin", "-i", path, "-o", small, "-m",
+                                "none", "-t", "10000", "--", binary],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=90,
+                               env=dict(os.environ, **fuzzing.AFL_ENV))
+        except subprocess.TimeoutExpired:
+            pass
     # Keep the minimized input only if it still fails the same way.
     if os.path.isfile(small) and fuzzing.judge(binary, small)[0] == kind:
         path = small
@@ -182,19 +193,23 @@ def session(a):
         f"{a.jobs} job{'s' if a.jobs > 1 else ''}")
     runs = []
     for t in a.targets:
+        binary = os.path.join(bindir, f"fuzz_{t}")
+        still = known_failures(a, binary, t)
+        status |= bool(still)
         work = work_dir(a, t)
         shutil.rmtree(os.path.join(work, "crashes"), ignore_errors=True)
         shutil.rmtree(os.path.join(work, "afl"), ignore_errors=True)
         os.makedirs(work, exist_ok=True)
-        binary = os.path.join(bindir, f"fuzz_{t}")
         show = progress_printer(t)
         if a.engine == "libfuzzer":
             run = fuzzing.libfuzzer(binary, t, work, each,
-                                    fuzzing.seed_dirs(t), jobs=a.jobs,
+                                    fuzzing.seed_dirs(t) + passing_dir(
+                                        work, t, still), jobs=a.jobs,
                                     seed=a.seed, dictionary=not a.plain,
                                     progress=show)
         else:
             seeds = fuzzing.seed_files(t) + [
+                f for f in fuzzing.regressions(t) if f not in still] + [
                 os.path.join(work, "corpus", f)
                 for f in sorted(os.listdir(os.path.join(work, "corpus")))
             ] if os.path.isdir(os.path.join(work, "corpus")) else \
@@ -203,6 +218,17 @@ def session(a):
                               seed=a.seed, dictionary=not a.plain,
                               mutator=not a.plain, progress=show)
             keep_afl_queue(work)
+        if run.seed_hangs:
+            say(f"!! {t}: {run.seed_hangs} seed(s) hang; AFL++ skipped them "
+                f"(run the libFuzzer session to get them reported)")
+            status = 1
+        if run.execs == 0 and not run.crashes:
+            say(f"{t}: the fuzzer did not start (exit {run.returncode}); "
+                f"its log, {os.path.relpath(run.log, ROOT)}, ends:")
+            for ln in open(run.log, errors="replace").read() \
+                    .splitlines()[-15:]:
+                say("   | " + ln)
+            return 2
         say(f"   {t:<10} done: {run.execs:,} execs, {run.cov} edges, "
             f"{len(run.crashes)} crash{'es' if len(run.crashes) != 1 else ''}")
         for c in run.crashes[:3]:
@@ -211,6 +237,31 @@ def session(a):
         status |= bool(run.crashes)
     summary(a, runs)
     return 1 if status else 0
+
+
+def known_failures(a, binary, target):
+    """Replay the target's saved regressions first: those that still fail
+    are reported (and kept out of the seeds); the rest become seeds."""
+    still = []
+    for f in fuzzing.regressions(target):
+        kind, report = fuzzing.judge(binary, f)
+        if kind:
+            still.append(f)
+            say(f"!! {target}: {os.path.relpath(f, ROOT)} still fails "
+                f"({kind}); reproduce: {os.path.relpath(binary, ROOT)} "
+                f"{os.path.relpath(f, ROOT)}")
+    return still
+
+
+def passing_dir(work, target, still):
+    """The regressions that pass, as one more seed folder."""
+    keep = [f for f in fuzzing.regressions(target) if f not in still]
+    if not keep:
+        return []
+    d = os.path.join(work, "regressions")
+    shutil.rmtree(d, ignore_errors=True)
+    fuzzing.flatten(keep, d)
+    return [d]
 
 
 def keep_afl_queue(work):
@@ -263,33 +314,11 @@ def minimize(a):
                    for f in fuzzing.seed_files(t)}
         merged = corpus + ".min"
         shutil.rmtree(merged, ignore_errors=True)
-        binary = os.path.join(bindir, f"fuzz_{t}")
-        if a.engine == "afl":
-            both = corpus + ".all"
-            shutil.rmtree(both, ignore_errors=True)
-            fuzzing.flatten(fuzzing.seed_files(t), both)
-            fuzzing.flatten([os.path.join(corpus, f)
-                             for f in os.listdir(corpus)], both)
-            subprocess.run(["afl-cmin", "-i", both, "-o", merged, "-m",
-                            "none", "-t", "10000", "--", binary],
-                           env=dict(os.environ, AFL_ALLOW_TMP="1",
-                                    **fuzzing.AFL_ENV),
-                           stdout=subprocess.DEVNULL, check=True)
-            shutil.rmtree(both)
-        else:
-            # The seeds go in first: an input is kept only for coverage
-            # the shipped corpus does not already give.
-            fuzzing.flatten(fuzzing.seed_files(t), merged)
-            subprocess.run([binary, "-merge=1", f"-max_len={fuzzing.MAX_LEN}",
-                            merged, corpus], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=True)
-        new = []
-        for f in sorted(os.listdir(merged)):
-            path = os.path.join(merged, f)
-            if hashlib.sha1(open(path, "rb").read()).hexdigest() in shipped:
-                os.remove(path)
-            else:
-                new.append(path)
+        try:
+            new = merge(a, t, bindir, corpus, merged, shipped)
+        except (subprocess.CalledProcessError, OSError) as e:
+            say(f"{t}: minimizing failed: {e}")
+            return 2
         shutil.rmtree(corpus)
         os.rename(merged, corpus)
         new = [os.path.join(corpus, os.path.basename(f)) for f in new]
@@ -301,6 +330,39 @@ def minimize(a):
             say(f"   copied into {os.path.relpath(dest, ROOT)} "
                 f"({n} files there)")
     return 0
+
+
+def merge(a, t, bindir, corpus, merged, shipped):
+    """Minimize corpus (with the shipped seeds) into merged; returns the
+    inputs kept that are not shipped seeds."""
+    binary = os.path.join(bindir, f"fuzz_{t}")
+    if a.engine == "afl":
+        both = corpus + ".all"
+        shutil.rmtree(both, ignore_errors=True)
+        fuzzing.flatten(fuzzing.seed_files(t), both)
+        fuzzing.flatten([os.path.join(corpus, f)
+                         for f in os.listdir(corpus)], both)
+        subprocess.run(["afl-cmin", "-i", both, "-o", merged, "-m", "none",
+                        "-t", "10000", "--", binary],
+                       env=dict(os.environ, AFL_ALLOW_TMP="1",
+                                **fuzzing.AFL_ENV),
+                       stdout=subprocess.DEVNULL, check=True)
+        shutil.rmtree(both)
+    else:
+        # The seeds go in first: an input is kept only for coverage the
+        # shipped corpus does not already give.
+        fuzzing.flatten(fuzzing.seed_files(t), merged)
+        subprocess.run([binary, "-merge=1", f"-max_len={fuzzing.MAX_LEN}",
+                        merged, corpus], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True)
+    new = []
+    for f in sorted(os.listdir(merged)):
+        path = os.path.join(merged, f)
+        if hashlib.sha1(open(path, "rb").read()).hexdigest() in shipped:
+            os.remove(path)
+        else:
+            new.append(path)
+    return new
 
 
 def main(argv):

@@ -177,11 +177,18 @@ _Noreturn void fuzz_fail(const struct fuzz_env *e, enum chk_oracle o,
 	}
 	show("  expected", want);
 	show("  actual", got);
+	if (o != CHK_O_SPLIT && o != CHK_O_PROMPT) {
+		sb_free(&b);
+		fflush(stderr);
+		abort();
+	}
 	/* The same stream and cuts through the split tester, quoted for a
 	 * POSIX shell: '\'' closes, escapes and reopens a quote. */
 	sb_clear(&b);
 	sb_add_escaped(&b, in, n);
-	fprintf(stderr, "  smtp-split: --shape %s --stream '",
+	fprintf(stderr,
+		"  the same with smtp-split: --subject SUBJECT.so --shape %s "
+		"--stream '",
 		e->shape == CHK_PUSH ? "push" : "fd");
 	for (const char *p = sb_str(&b); *p; p++)
 		fputs(*p == '\'' ? "'\\''" : (char[]){*p, 0}, stderr);

@@ -52,6 +52,12 @@
 #define FUZZ_CUT_IDLE  0x40u
 #define FUZZ_CUT_PAUSE 0x80u
 
+/* The second stream of a reentrant input that has none. */
+#define FUZZ_PARTNER                                                       \
+	"220-partner.example ESMTP\r\n220 ready\r\n"                       \
+	"250-partner.example\r\n250-PIPELINING\r\n250 2.0.0 SIZE 1000\r\n" \
+	"354 go ahead\r\n"
+
 /* Everything a target needs to run the subject; made once. */
 struct fuzz_env {
 	const struct srh_subject *subject;
@@ -62,7 +68,8 @@ struct fuzz_env {
 };
 
 /* The linked subject, checked, with the shape to use. Exits with a
- * message when the subject breaks the contract. */
+ * message when the subject breaks the contract: each target calls it from
+ * LLVMFuzzerInitialize, so that happens before fuzzing, not as a crash. */
 const struct fuzz_env *fuzz_env(const char *target);
 
 /* Run stream in[0, n) under schedule sc (NULL: one piece) into t. */
@@ -76,8 +83,9 @@ size_t fuzz_sep(const uint8_t *data, size_t size, size_t from);
  * `pauses` (fd subjects), at most FUZZ_MAX_PAUSES. */
 void fuzz_cuts(const uint8_t *code, size_t len, size_t n, bool pauses,
 	       struct sched *out);
-/* Encode a schedule as CUTS; fuzz_cuts() gives it back (pauses of any
- * length come back as FUZZ_PAUSE_MS). */
+/* Encode a schedule as CUTS. Decoded with pauses allowed, a schedule
+ * with cuts inside 1..n-1 and at most FUZZ_MAX_PAUSES pauses comes back
+ * the same (pauses of any length as FUZZ_PAUSE_MS). */
 void fuzz_cuts_encode(const struct sched *s, struct strbuf *out);
 
 /* A schedule that depends only on the stream's bytes: a few random cuts,

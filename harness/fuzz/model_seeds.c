@@ -54,6 +54,10 @@ int main(int argc, char **argv)
 		}
 		char path[4096];
 		int n = snprintf(path, sizeof path, "%s/defect-", argv[1]);
+		if (n < 0 || (size_t)n + 32 >= sizeof path) {
+			fprintf(stderr, "%s: path too long\n", argv[1]);
+			return 2;
+		}
 		for (const char *c = ids[d]; *c && n + 2 < (int)sizeof path;
 		     c++)
 			path[n++] = *c == '_' ? '-' : (char)(*c | 0x20);

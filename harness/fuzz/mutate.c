@@ -95,8 +95,12 @@ static void parts_split(enum smut_format f, const uint8_t *d, size_t n,
 	memset(p, 0, sizeof *p);
 	size_t a = f == SMUT_STREAM ? n : fuzz_sep(d, n, 0);
 	sb_add(&p->s[0], d, a);
-	if (a == n)
+	if (a == n) {
+		/* What the reentrant target reads as the second stream. */
+		if (f == SMUT_PAIR)
+			sb_adds(&p->s[1], FUZZ_PARTNER);
 		return;
+	}
 	size_t from = a + FUZZ_SEP_LEN;
 	if (f == SMUT_SPLIT) {
 		p->has_cuts = true;
