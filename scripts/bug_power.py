@@ -32,6 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import catalogue  # noqa: E402
 import fuzzing  # noqa: E402
 
 ROOT = fuzzing.ROOT
@@ -44,16 +45,8 @@ SEARCHES = ["smart", "plain", "afl", "split"]
 
 
 def bugs():
-    out = []
-    for name in sorted(os.listdir(os.path.join(ROOT, "bugs"))):
-        if not name.endswith(".c"):
-            continue
-        text = open(os.path.join(ROOT, "bugs", name)).read()
-        m = re.search(r"Caught by: ([a-z]+)", text)
-        if not m:
-            sys.exit(f"bugs/{name}: no 'Caught by:' line")
-        out.append((name[:-2], m.group(1)))
-    return out
+    """(name, predicted oracle) of each planted bug."""
+    return [(name, oracle) for name, oracle, _ in catalogue.bugs()]
 
 
 def build_all(searches, log):

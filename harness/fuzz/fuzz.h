@@ -67,6 +67,19 @@ struct fuzz_env {
 	const char *target; /* "split": for reports */
 };
 
+/* Declares the engine entry points and defines LLVMFuzzerInitialize for a
+ * target called name: the subject is checked before the first input. */
+#define FUZZ_TARGET(name)                                             \
+	int LLVMFuzzerInitialize(int *argc, char ***argv);            \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)             \
+	{                                                             \
+		(void)argc;                                           \
+		(void)argv;                                           \
+		fuzz_env(name);                                       \
+		return 0;                                             \
+	}
+
 /* The linked subject, checked, with the shape to use. Exits with a
  * message when the subject breaks the contract: each target calls it from
  * LLVMFuzzerInitialize, so that happens before fuzzing, not as a crash. */

@@ -8,16 +8,7 @@
 #include "fuzz.h"
 #include "subjects.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_env("diff");
-	return 0;
-}
+FUZZ_TARGET("diff")
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

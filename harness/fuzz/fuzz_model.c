@@ -9,16 +9,7 @@
 #include "fuzz.h"
 #include "generator.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_env("model");
-	return 0;
-}
+FUZZ_TARGET("model")
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

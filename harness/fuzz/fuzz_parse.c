@@ -7,16 +7,7 @@
  */
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_env("parse");
-	return 0;
-}
+FUZZ_TARGET("parse")
 
 /* Pieces of 1..8 bytes, the sizes read from the input's own bytes. */
 static void small_pieces(const uint8_t *data, size_t size, struct sched *sc)

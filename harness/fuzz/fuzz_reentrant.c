@@ -11,16 +11,7 @@
  */
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_env("reentrant");
-	return 0;
-}
+FUZZ_TARGET("reentrant")
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

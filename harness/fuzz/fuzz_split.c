@@ -8,16 +8,7 @@
 #include "check_impl.h"
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_env("split");
-	return 0;
-}
+FUZZ_TARGET("split")
 
 /* Byte-wise delivery to a reader thread costs a round trip a byte. */
 #define FD_BYTEWISE_MAX 1024u
