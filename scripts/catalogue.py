@@ -64,7 +64,7 @@ def split(build, args, timeout=900):
 
 def run_options(a):
     return ["--generate", str(a.generate), "--seed", str(a.seed),
-            "--deadline", "500", "--pairs-max", "40", "--random", "60",
+            "--deadline", "2000", "--pairs-max", "40", "--random", "60",
             "--budget", str(a.budget), os.path.join(ROOT, "corpus")]
 
 

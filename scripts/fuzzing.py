@@ -116,6 +116,8 @@ class Run:
         self.first_crash_s = None
         self.returncode = 0
         self.seed_hangs = 0  # AFL++: seeds it skipped because they hang
+        # libFuzzer's fork mode (-fork=N) prints features as "cov:".
+        self.cov_is_features = False
         self.log = ""  # where the engine's output went
 
 
@@ -146,6 +148,7 @@ def libfuzzer(binary, target, work, seconds, seeds, jobs=1, seed=1,
         cmd += [f"-fork={jobs}"]
         if not stop_on_crash:
             cmd += ["-ignore_crashes=1", "-ignore_timeouts=1"]
+    run.cov_is_features = jobs > 1
     cmd += list(extra) + [corpus] + seeds
     start = time.monotonic()
     log = open(os.path.join(work, "libfuzzer.log"), "w")

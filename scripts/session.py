@@ -288,11 +288,15 @@ def summary(a, runs):
     say("-" * len(head))
     for r in runs:
         corpus = f"{r.corpus_start} -> {r.corpus_end}"
+        cov = f"{r.cov}f" if r.cov_is_features else str(r.cov)
         say(f"{r.target:<10} {r.seconds:7.1f} {r.execs:>11,} "
-            f"{r.exec_s:>8,} {r.cov:>6} {corpus:>13} {len(r.crashes):>7}")
+            f"{r.exec_s:>8,} {cov:>6} {corpus:>13} {len(r.crashes):>7}")
     say()
     say("edges: coverage edges (libFuzzer cov:, AFL++ edges_found); corpus: "
         "inputs at start -> end")
+    if any(r.cov_is_features for r in runs):
+        say("Nf: libFuzzer's fork mode (--jobs > 1) counts features, not "
+            "edges")
 
 
 def minimize(a):
