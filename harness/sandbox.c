@@ -70,6 +70,24 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* How long a child that began a sanitizer report may take to finish it. */
+#define REPORT_GRACE_US (30u * 1000000u)
+
+/* Has the child begun a sanitizer report in its log? */
+static bool report_started(FILE *log)
+{
+	char buf[4096];
+	ssize_t n = pread(fileno(log), buf, sizeof buf - 1, 0);
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return strstr(buf, "Sanitizer") || strstr(buf, "runtime error:");
+}
+
 static void read_log(FILE *log, struct strbuf *out)
 {
 	char buf[LOG_MAX];
@@ -128,7 +146,8 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	/* Wait for the child, watching its heartbeat. The pipe closing only
 	 * wakes us early; the child's exit status decides. */
 	uint64_t beat = sh->heartbeat, last_change = now_us();
-	bool hung = false, pipe_open = true;
+	bool hung = false, pipe_open = true, reporting = false;
+	uint64_t allowed_us = (uint64_t)stall_ms * 1000;
 	int status = 0;
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
@@ -143,7 +162,15 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 		if (sh->heartbeat != beat) {
 			beat = sh->heartbeat;
 			last_change = now_us();
-		} else if (now_us() - last_change > (uint64_t)stall_ms * 1000) {
+		} else if (now_us() - last_change > allowed_us) {
+			/* A child writing a sanitizer report is dying, not
+			 * stuck: symbolizing can outlast the deadline on a
+			 * loaded machine. Give it time to exit by itself. */
+			if (!reporting && report_started(log)) {
+				reporting = true;
+				allowed_us += REPORT_GRACE_US;
+				continue;
+			}
 			hung = true;
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
