@@ -89,22 +89,13 @@ def say(text=""):
 
 
 def smtp_split(a):
-    """The split tester over the shipped corpus (a release build)."""
-    build = os.path.join(ROOT, "build", "run")
-    cmd = [os.path.join(build, "smtp-split")] + a.split_args.split()
+    """The split tester over the shipped corpus: ./run split, which builds
+    a subject given as a C file."""
+    cmd = [os.path.join(ROOT, "run"), "split"] + a.split_args.split()
     if a.subject:
-        so = os.path.join(build, "subjects",
-                          fuzzing.subject_name(a.subject) + ".so")
-        os.makedirs(os.path.dirname(so), exist_ok=True)
-        if subprocess.run(["cc", "-std=c11", "-O2", "-g", "-shared",
-                           "-fPIC", "-Wall", "-Wextra", "-I",
-                           os.path.join(ROOT, "harness"), a.subject, "-o",
-                           so]).returncode:
-            say(f"{a.subject}: does not compile")
-            return 2
-        cmd += ["--subject", so]
+        cmd += ["--subject", a.subject]
     say("== smtp-split: every cut and delay over the shipped corpus")
-    say("   " + " ".join(cmd[1:]) if len(cmd) > 1 else "")
+    say("   " + " ".join(cmd[2:]))
     return subprocess.run(cmd).returncode
 
 
@@ -208,12 +199,11 @@ def session(a):
                                     seed=a.seed, dictionary=not a.plain,
                                     progress=show)
         else:
+            corpus = os.path.join(work, "corpus")
+            kept = [os.path.join(corpus, f) for f in sorted(os.listdir(
+                corpus))] if os.path.isdir(corpus) else []
             seeds = fuzzing.seed_files(t) + [
-                f for f in fuzzing.regressions(t) if f not in still] + [
-                os.path.join(work, "corpus", f)
-                for f in sorted(os.listdir(os.path.join(work, "corpus")))
-            ] if os.path.isdir(os.path.join(work, "corpus")) else \
-                fuzzing.seed_files(t)
+                f for f in fuzzing.regressions(t) if f not in still] + kept
             run = fuzzing.afl(binary, t, work, each, seeds, jobs=a.jobs,
                               seed=a.seed, dictionary=not a.plain,
                               mutator=not a.plain, progress=show)
