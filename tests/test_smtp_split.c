@@ -248,6 +248,24 @@ static void test_crash_3byte(void **state)
 	chk_result_free(&r);
 }
 
+/* A child that began a sanitizer report is dying, not stuck, however
+ * long the report takes: crash, with the report kept. */
+static void test_slow_sanitizer_report(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "slow_report_subject");
+	o.families = 0;
+	o.shrink = false;
+	run(&o, "250 ok\r\n", &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_CRASH);
+	assert_non_null(strstr(sb_str(&f->log), "AddressSanitizer"));
+	assert_null(find(&r, CHK_O_HANG));
+	chk_result_free(&r);
+}
+
 static void test_lazy_reply(void **state)
 {
 	(void)state;
@@ -519,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_static_buffer),
 		cmocka_unit_test(test_short_timeout),
 		cmocka_unit_test(test_crash_3byte),
+		cmocka_unit_test(test_slow_sanitizer_report),
 		cmocka_unit_test(test_lazy_reply),
 		cmocka_unit_test(test_read_past_piece),
 		cmocka_unit_test(test_rescan),
