@@ -4,10 +4,17 @@
 
 # Packages of the main job (a libFuzzer session: clang and its libFuzzer
 # and sanitizer runtimes, which clang only recommends), of a session with
-# AFL++, and of the tests (a superset).
+# AFL++, and of the tests (a superset; the root Dockerfile installs exactly
+# these). scripts/oss_fuzz_check.py holds the Dockerfiles to these lists.
 SRH_RUN_PACKAGES="cmake make gcc libc6-dev clang libclang-rt-14-dev python3"
 SRH_AFL_PACKAGES="afl++"
-SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14"
+SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml"
+# What oss-fuzz/build.sh needs beyond OSS-Fuzz's base-builder image (its
+# Dockerfiles install these), and what building the root Dockerfile here
+# takes: podman and runc, as no Docker engine runs, and debootstrap for a
+# debian:bookworm base, as no registry is reachable.
+SRH_BUILDER_PACKAGES="python3"
+SRH_CONTAINER_PACKAGES="podman runc debootstrap"
 
 srh_require() {
 	local missing=() p

@@ -5,8 +5,12 @@
                                 target fuzzed in turn; a summary table
   ./run minimize [options]      shrink each target's session corpus to the
                                 inputs that keep its coverage (-merge=1 or
-                                afl-cmin); --into-corpus copies what is new
-                                into corpus/fuzz_<target>/
+                                afl-cmin); --from adds a corpus from
+                                elsewhere first (a ClusterFuzzLite or
+                                OSS-Fuzz download, AFL++ -o folders);
+                                --into-corpus copies what is new into
+                                corpus/fuzz_<target>/
+  ./run build [options]         build the fuzz targets only
   ./run split [options] [FILE|DIR]...
                                 smtp-split alone (./run split --help)
 
@@ -18,10 +22,12 @@ usage or build error.
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fuzzing  # noqa: E402
@@ -35,7 +41,7 @@ def parse_args(argv):
         prog="./run", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("command", nargs="?", default="session",
-                   choices=["session", "minimize"])
+                   choices=["session", "minimize", "build"])
     p.add_argument("--duration", type=float, default=60,
                    help="seconds of fuzzing in all, shared by the targets "
                         "(default 60)")
@@ -63,6 +69,11 @@ def parse_args(argv):
                    help="do not save crashes into corpus/regressions/")
     p.add_argument("--into-corpus", action="store_true",
                    help="minimize: copy new inputs into corpus/fuzz_<t>/")
+    p.add_argument("--from", dest="source", metavar="PATH",
+                   help="minimize: a corpus from a long run elsewhere: a "
+                        "folder or zip per target (fuzz_<t>, <t>, "
+                        "fuzz_<t>_seed_corpus.zip, ...) under PATH, or PATH "
+                        "itself for one --targets")
     a = p.parse_args(argv)
     a.targets = [t for t in a.targets.split(",") if t]
     if not a.targets:
@@ -72,6 +83,10 @@ def parse_args(argv):
             p.error(f"--targets: no target {t!r}")
     if a.subject and not os.path.isfile(a.subject):
         p.error(f"--subject: {a.subject}: no such file")
+    if a.source and not os.path.exists(a.source):
+        p.error(f"--from: {a.source}: no such file or folder")
+    if a.source and a.command != "minimize":
+        p.error("--from: only with minimize")
     if a.jobs < 1:
         p.error("--jobs: at least 1")
     return a
@@ -289,6 +304,17 @@ def summary(a, runs):
             "edges")
 
 
+def build_only(a):
+    say(f"== building the fuzz targets ({a.engine}, subject "
+        f"{fuzzing.subject_name(a.subject)})")
+    try:
+        say(fuzzing.build(a.engine, a.subject, mutator=not a.plain))
+    except subprocess.CalledProcessError as e:
+        sys.stderr.write(e.output or "")
+        return 2
+    return 0
+
+
 def minimize(a):
     try:
         bindir = fuzzing.build(a.engine if a.engine == "afl" else
@@ -300,6 +326,17 @@ def minimize(a):
     for t in a.targets:
         work = work_dir(a, t)
         corpus = os.path.join(work, "corpus")
+        if a.source:
+            found = external_inputs(a.source, t, alone=len(a.targets) == 1)
+            if not found:
+                say(f"{t}: nothing for it in {a.source}")
+                continue
+            os.makedirs(corpus, exist_ok=True)
+            for data in found:
+                name = hashlib.sha1(data).hexdigest()[:16]
+                with open(os.path.join(corpus, name), "wb") as f:
+                    f.write(data)
+            say(f"{t}: {len(found)} inputs from {a.source}")
         if not os.path.isdir(corpus):
             say(f"{t}: no session corpus yet ({os.path.relpath(corpus, ROOT)})")
             continue
@@ -324,6 +361,49 @@ def minimize(a):
             say(f"   copied into {os.path.relpath(dest, ROOT)} "
                 f"({n} files there)")
     return 0
+
+
+def external_inputs(path, target, alone):
+    """The inputs of one target's corpus in what a long run elsewhere left:
+    folders or zips named after the target (fuzz_parse, parse,
+    fuzz_parse.zip, fuzz_parse_seed_corpus.zip, OSS-Fuzz's
+    <project>_fuzz_parse) in PATH or PATH/corpus, or PATH itself when only
+    one target is asked for. AFL++ output folders give their queues."""
+    want = re.compile(rf"(?:.*[_-])?(?:fuzz_)?{target}"
+                      r"(?:_seed_corpus)?(?:\.zip)?")
+    picked = []
+    if os.path.isdir(path):
+        for top in (path, os.path.join(path, "corpus")):
+            if os.path.isdir(top):
+                picked += [os.path.join(top, n) for n in sorted(
+                    os.listdir(top)) if want.fullmatch(n)]
+    if not picked and alone:
+        picked = [path]
+    inputs = []
+    for p in picked:
+        inputs += read_corpus(p)
+    return inputs
+
+
+def read_corpus(path):
+    """Every input in a folder (recursively; for AFL++ output only its
+    queue/ folders) or a zip, as bytes."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            return [z.read(i) for i in z.infolist() if not i.is_dir()]
+    if not os.path.isdir(path):
+        return [open(path, "rb").read()]
+    walk = list(os.walk(path))
+    afl = any(os.path.basename(base) == "queue" for base, _, _ in walk)
+    out = []
+    for base, dirs, names in walk:
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if afl and os.path.basename(base) != "queue":
+            continue
+        out += [open(os.path.join(base, n), "rb").read()
+                for n in sorted(names)
+                if not n.startswith(".") and not n.startswith("README")]
+    return out
 
 
 def merge(a, t, bindir, corpus, merged, shipped):
@@ -362,7 +442,8 @@ def merge(a, t, bindir, corpus, merged, shipped):
 def main(argv):
     a = parse_args(argv)
     start = time.monotonic()
-    rc = session(a) if a.command == "session" else minimize(a)
+    rc = {"session": session, "minimize": minimize,
+          "build": build_only}[a.command](a)
     say(f"finished in {time.monotonic() - start:.0f} s, exit {rc}")
     return rc
 

@@ -1,0 +1,3 @@
+#!/bin/bash -eu
+# ClusterFuzzLite runs the same build as OSS-Fuzz: oss-fuzz/build.sh.
+exec bash -eu "$SRC/smtp-reply-harness/oss-fuzz/build.sh"
