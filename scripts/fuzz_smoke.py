@@ -6,10 +6,17 @@ checked; a 600-second limit stops a stalled engine) from the shipped
 seeds. Fails when a target does not build, does
 not start, runs no inputs, finds no coverage, or finds a crash.
 
+With --parallel it checks instead that one target fuzzes in parallel the
+way ./run --jobs 2 runs it: libFuzzer's -fork=2 runs several jobs and
+merges what they find into one corpus; AFL++'s -M main and -S s1, sharing
+one sync folder, both fuzz and exchange inputs.
+
   scripts/fuzz_smoke.py [--runs 3000] [--engines libfuzzer,afl]
+  scripts/fuzz_smoke.py --parallel [--seconds 20]
 """
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -18,11 +25,67 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fuzzing  # noqa: E402
 
 
+def parallel(a):
+    """Two workers on the parse target with each engine."""
+    bad = 0
+    for engine in a.engines.split(","):
+        bindir = fuzzing.build(engine)
+        binary = os.path.join(bindir, "fuzz_parse")
+        work = tempfile.mkdtemp(prefix=f"parallel-{engine}-")
+        problems = []
+        if engine == "libfuzzer":
+            run = fuzzing.libfuzzer(binary, "parse", work, a.seconds,
+                                    fuzzing.seed_dirs("parse"), jobs=2)
+            log = open(run.log, errors="replace").read()
+            jobs = [int(j) for j in re.findall(r" job: (\d+)", log)]
+            merged = len(os.listdir(os.path.join(work, "corpus")))
+            if "-fork=2" not in log:
+                problems.append("libFuzzer did not start in fork mode")
+            if max(jobs, default=0) < 2:
+                problems.append(f"jobs seen: {sorted(set(jobs))}")
+            if not merged:
+                problems.append("nothing merged into the corpus")
+            detail = (f"jobs run {max(jobs, default=0)}, merged corpus "
+                      f"{merged} inputs")
+        else:
+            run = fuzzing.afl(binary, "parse", work, a.seconds,
+                              fuzzing.seed_files("parse"), jobs=2)
+            out = os.path.join(work, "afl")
+            per = {n: int(fuzzing.afl_stats(os.path.join(
+                out, n, "fuzzer_stats")).get("execs_done", 0))
+                for n in ("main", "s1")}
+            imported = {n: len([f for f in os.listdir(os.path.join(
+                out, n, "queue")) if ",sync:" in f])
+                for n in per if os.path.isdir(os.path.join(out, n, "queue"))}
+            if not all(per.values()):
+                problems.append(f"a worker ran nothing: {per}")
+            if not sum(imported.values()):
+                problems.append("no input went through the sync folder")
+            detail = (f"execs main {per['main']}, s1 {per['s1']}; imported "
+                      f"through the sync folder: {imported}")
+        if run.crashes:
+            problems.append(f"{len(run.crashes)} crash(es)")
+        print(f"{engine:<9} parse, 2 workers, {a.seconds} s: {detail}  "
+              + ("ok" if not problems else "FAIL: " + "; ".join(problems)),
+              flush=True)
+        bad += bool(problems)
+        if problems:
+            print(f"kept for a look: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print("parallel fuzzing: " + ("passed" if not bad else f"{bad} failed"))
+    return 1 if bad else 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--runs", type=int, default=3000)
     p.add_argument("--engines", default="libfuzzer,afl")
+    p.add_argument("--parallel", action="store_true")
+    p.add_argument("--seconds", type=int, default=20)
     a = p.parse_args()
+    if a.parallel:
+        return parallel(a)
     bad = 0
     for engine in a.engines.split(","):
         bindir = fuzzing.build(engine)

@@ -142,7 +142,8 @@ def deps(var):
 def dockerfile(path):
     """(instructions, packages): the instructions as (KEYWORD, args) with
     continuation lines joined, and every package apt-get installs."""
-    text = open(path).read()
+    with open(path) as f:
+        text = f.read()
     text = re.sub(r"\\\n", " ", text)
     inst = []
     for line in text.splitlines():
@@ -221,7 +222,8 @@ def check_project_files(c):
     c.ok(len(clone) == 1 and oss.get("main_repo", "~") in clone[0]
          and clone[0].rstrip().endswith(NAME),
          "oss-fuzz/Dockerfile clones main_repo into $SRC/" + NAME)
-    ignore = open(os.path.join(ROOT, ".dockerignore")).read().split()
+    with open(os.path.join(ROOT, ".dockerignore")) as f:
+        ignore = f.read().split()
     c.ok("build/" in ignore or "build" in ignore,
          ".dockerignore keeps build trees out of the image")
 
@@ -383,6 +385,36 @@ def sanitizer_calls(path):
     return count
 
 
+# Functions of this project, by prefix (parser, harness, fuzz targets).
+OWN = re.compile(r"<(srp_|sb_|tr_|sched_|chk_|fuzz_|smut_|gen_|"
+                 r"LLVMFuzzerTestOneInput)")
+# check_build's counts cover the whole binary, and the sanitizer runtime
+# alone makes thousands of calls into itself: a build that dropped $CFLAGS
+# but linked with -fsanitize=address passes them. So the project's own
+# functions must be instrumented too.
+OWN_MIN = 100
+
+
+def own_code(path):
+    """Instrumentation inside the project's own functions: sanitizer
+    calls, libFuzzer's counters, AFL++'s map, profile counters."""
+    dis = subprocess.run(["objdump", "-dC", path], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True).stdout
+    n = dict.fromkeys(("asan", "ubsan", "msan", "sancov", "afl", "prof"), 0)
+    own = False
+    for line in dis.splitlines():
+        if line.endswith(">:") and " <" in line:
+            own = OWN.search(line) is not None
+        elif own:
+            m = re.search(r"call\S*\s+[0-9a-f]+\s+<__(asan|ubsan|msan)", line)
+            if m:
+                n[m.group(1)] += 1
+            for key, sym in (("sancov", "__sancov_gen"),
+                             ("afl", "__afl_area_ptr"), ("prof", "__profc")):
+                n[key] += sym in line
+    return n
+
+
 def symbols(path):
     return subprocess.run(["nm", path], stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True).stdout
@@ -411,9 +443,18 @@ def check_instrumentation(c, engine, sanitizer, path, name):
                                stdout=subprocess.PIPE, text=True).stdout
         c.ok("__llvm_prf_cnts" in heads and "__llvm_covmap" in heads,
              f"{tag}: profile counters and coverage mapping")
-    syms = symbols(path)
+    own = own_code(path)
+    want = {"address": "asan", "undefined": "ubsan", "memory": "msan",
+            "coverage": "prof"}[sanitizer]
+    c.ok(own[want] >= OWN_MIN, f"{tag}: the project's own code is "
+         f"instrumented ({want}: {own[want]})")
     if engine == "afl":
-        c.ok("__afl_area_ptr" in syms, f"{tag}: AFL++ instrumentation")
+        c.ok(own["afl"] >= OWN_MIN, f"{tag}: AFL++ instrumentation in the "
+             f"project's code ({own['afl']})")
+    elif sanitizer != "coverage":
+        c.ok(own["sancov"] > 0, f"{tag}: libFuzzer's counters in the "
+             f"project's code ({own['sancov']})")
+    syms = symbols(path)
     # The SMTP mutator goes into libFuzzer builds of the text targets.
     want = engine == "libfuzzer" and name != "fuzz_model"
     c.ok((" T LLVMFuzzerCustomMutator" in syms) == want,

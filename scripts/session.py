@@ -67,8 +67,19 @@ def parse_args(argv):
                         "near a minute)")
     p.add_argument("--no-save", action="store_true",
                    help="do not save crashes into corpus/regressions/")
-    p.add_argument("--into-corpus", action="store_true",
-                   help="minimize: copy new inputs into corpus/fuzz_<t>/")
+    p.add_argument("--into-corpus", nargs="?", metavar="DIR",
+                   const=os.path.join(ROOT, "corpus"),
+                   help="minimize: copy new inputs into DIR/fuzz_<t>/ "
+                        "(default: the shipped corpus/)")
+    p.add_argument("--save-to", metavar="DIR",
+                   default=os.path.join(ROOT, "corpus", "regressions"),
+                   help="save minimized crashes into DIR/fuzz_<t>/ "
+                        "(default corpus/regressions)")
+    p.add_argument("--work", metavar="DIR",
+                   default=os.path.join(ROOT, "build", "session"),
+                   help="where session corpora and crashes live (default "
+                        "build/session; mount it to keep them from a "
+                        "container)")
     p.add_argument("--from", dest="source", metavar="PATH",
                    help="minimize: a corpus from a long run elsewhere: a "
                         "folder or zip per target (fuzz_<t>, <t>, "
@@ -96,7 +107,7 @@ def work_dir(a, target):
     name = f"{a.engine}-{fuzzing.subject_name(a.subject)}"
     if a.plain:
         name += "-plain"
-    return os.path.join(ROOT, "build", "session", name, target)
+    return os.path.join(a.work, name, target)
 
 
 def say(text=""):
@@ -160,8 +171,7 @@ def save_crash(a, binary, run, path):
     name = f"{fuzzing.subject_name(a.subject)}-{target}-{kind}-{digest}"
     saved = path
     if not a.no_save:
-        folder = os.path.join(ROOT, "corpus", "regressions",
-                              f"fuzz_{target}")
+        folder = os.path.join(a.save_to, f"fuzz_{target}")
         os.makedirs(folder, exist_ok=True)
         saved = os.path.join(folder, name)
         with open(saved, "wb") as f:
@@ -356,7 +366,7 @@ def minimize(a):
         say(f"{t}: session corpus {before} -> {len(new)} inputs that add "
             f"coverage beyond the shipped seeds")
         if a.into_corpus and new:
-            dest = os.path.join(ROOT, "corpus", f"fuzz_{t}")
+            dest = os.path.join(a.into_corpus, f"fuzz_{t}")
             n = fuzzing.flatten(new, dest)
             say(f"   copied into {os.path.relpath(dest, ROOT)} "
                 f"({n} files there)")
@@ -386,8 +396,8 @@ def external_inputs(path, target, alone):
 
 
 def read_corpus(path):
-    """Every input in a folder (recursively; for AFL++ output only its
-    queue/ folders) or a zip, as bytes."""
+    """Every input in a folder (recursively, but not crashes/ or hangs/;
+    for AFL++ output only its queue/ folders) or a zip, as bytes."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
             return [z.read(i) for i in z.infolist() if not i.is_dir()]
@@ -397,7 +407,8 @@ def read_corpus(path):
     afl = any(os.path.basename(base) == "queue" for base, _, _ in walk)
     out = []
     for base, dirs, names in walk:
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and d not in ("crashes", "hangs")]
         if afl and os.path.basename(base) != "queue":
             continue
         out += [open(os.path.join(base, n), "rb").read()
