@@ -48,8 +48,10 @@ def parallel(a):
             detail = (f"jobs run {max(jobs, default=0)}, merged corpus "
                       f"{merged} inputs")
         else:
+            # s1 starts 5 s after main and imports main's finds first:
+            # otherwise when the two first sync is a matter of timing.
             run = fuzzing.afl(binary, "parse", work, a.seconds,
-                              fuzzing.seed_files("parse"), jobs=2)
+                              fuzzing.seed_files("parse"), jobs=2, stagger=5)
             out = os.path.join(work, "afl")
             per = {n: int(fuzzing.afl_stats(os.path.join(
                 out, n, "fuzzer_stats")).get("execs_done", 0))

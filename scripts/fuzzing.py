@@ -242,10 +242,11 @@ def afl_stats(path):
 
 def afl(binary, target, work, seconds, seeds, jobs=1, seed=1,
         dictionary=True, mutator=True, progress=None, stop_on_crash=True,
-        execs=None):
-    """Run afl-fuzz (jobs instances: one -M, the rest -S) for `seconds`.
-    afl-fuzz exits 0 even when it saved crashes: they are read from its
-    crashes/ and hangs/ folders."""
+        execs=None, stagger=0):
+    """Run afl-fuzz (jobs instances: one -M, the rest -S) for `seconds`,
+    the -S ones starting `stagger` seconds after -M. afl-fuzz exits 0 even
+    when it saved crashes: they are read from its crashes/ and hangs/
+    folders."""
     run = Run(target, "afl")
     seeds_dir = os.path.join(work, "seeds")
     out = os.path.join(work, "afl")
@@ -262,10 +263,18 @@ def afl(binary, target, work, seconds, seeds, jobs=1, seed=1,
         env["SRH_MUTATOR_FORMAT"] = target
     if stop_on_crash:
         env["AFL_BENCH_UNTIL_CRASH"] = "1"
+    if jobs > 1:
+        # afl-fuzz 4.04c syncs once, early, then every AFL_SYNC_TIME
+        # minutes (30 by default): too rarely for a session of minutes. A
+        # worker that starts late imports what the others found first.
+        env["AFL_SYNC_TIME"] = "1"
+        env["AFL_IMPORT_FIRST"] = "1"
     procs = []
     start = time.monotonic()
     for j in range(max(1, jobs)):
         role = ["-M", "main"] if j == 0 else ["-S", f"s{j}"]
+        if j == 1 and stagger:
+            time.sleep(stagger)
         limit = ["-V", str(int(max(1, seconds)))]
         if execs:
             limit += ["-E", str(execs)]
