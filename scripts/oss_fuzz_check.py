@@ -455,6 +455,7 @@ def check_instrumentation(c, engine, sanitizer, path, name):
         c.ok(own["sancov"] > 0, f"{tag}: libFuzzer's counters in the "
              f"project's code ({own['sancov']})")
     syms = symbols(path)
+    n["own"] = own[want]
     # The SMTP mutator goes into libFuzzer builds of the text targets.
     want = engine == "libfuzzer" and name != "fuzz_model"
     c.ok((" T LLVMFuzzerCustomMutator" in syms) == want,
@@ -721,9 +722,11 @@ def check_combo(c, engine, sanitizer, script, tmp, src, a):
     want = [f"fuzz_{t}" for t in sorted(fuzzing.TARGETS)]
     c.ok(names == want, f"{engine}/{sanitizer}: targets {names}, "
          f"want {want}")
-    say(f"   built {len(names)} targets in {took:.0f} s")
-    say(f"   {'target':16} {'calls asan/ubsan/msan':>22} {'edges':>6} "
-        f"{'seeds':>6} {'fuzzed':>12}")
+    say(f"   built {len(names)} targets in {took:.0f} s (own: the "
+        "sanitizer's or coverage's instrumentation in the project's own "
+        "functions)")
+    say(f"   {'target':16} {'calls asan/ubsan/msan':>22} {'own':>6} "
+        f"{'edges':>6} {'seeds':>6} {'fuzzed':>12}")
     for name in names:
         path = os.path.join(out, name)
         c.ok(elf_x86_64(path), f"{engine}/{sanitizer}: {name}: x86-64 ELF")
@@ -739,7 +742,7 @@ def check_combo(c, engine, sanitizer, script, tmp, src, a):
                                             scratch, a.afl_seconds)
             fuzzed = f"{execs} execs"
         say(f"   {name:16} {n['asan']:>8}/{n['ubsan']}/{n['msan']:<6} "
-            f"{edges:>6} {seeds:>6} {fuzzed:>12}")
+            f"{n['own']:>6} {edges:>6} {seeds:>6} {fuzzed:>12}")
     if sanitizer == "coverage" and names:
         pct = check_coverage_report(c, out, names, scratch)
         if pct is not None:
