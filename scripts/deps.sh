@@ -9,9 +9,9 @@
 SRH_RUN_PACKAGES="cmake make gcc libc6-dev clang libclang-rt-14-dev python3"
 SRH_AFL_PACKAGES="afl++"
 SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml"
-# What oss-fuzz/build.sh needs beyond OSS-Fuzz's base-builder image (its
-# Dockerfiles install these), and what building the root Dockerfile here
-# takes: podman and runc, as no Docker engine runs, and debootstrap for a
+# What oss-fuzz/build.sh runs besides the compilers (the base-builder image
+# has it already; its Dockerfiles install it anyway, so that no change of
+# base can drop it), and what building the root Dockerfile here takes: podman and runc, as no Docker engine runs, and debootstrap for a
 # debian:bookworm base, as no registry is reachable.
 SRH_BUILDER_PACKAGES="python3"
 SRH_CONTAINER_PACKAGES="podman runc debootstrap"

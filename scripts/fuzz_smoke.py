@@ -25,6 +25,23 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fuzzing  # noqa: E402
 
 
+def found_by_peer(out, name):
+    """Inputs worker `name` imported (id:N,sync:PEER,src:M) that PEER had
+    found itself: its entry M is not one of the seeds (orig:)."""
+    def queue(n):
+        d = os.path.join(out, n, "queue")
+        return sorted(os.listdir(d)) if os.path.isdir(d) else []
+    count = 0
+    for f in queue(name):
+        m = re.search(r",sync:([^,]+),src:(\d+)", f)
+        if not m:
+            continue
+        src = [g for g in queue(m.group(1))
+               if g.startswith(f"id:{m.group(2)},")]
+        count += bool(src) and ",orig:" not in src[0]
+    return count
+
+
 def parallel(a):
     """Two workers on the parse target with each engine."""
     bad = 0
@@ -56,13 +73,12 @@ def parallel(a):
             per = {n: int(fuzzing.afl_stats(os.path.join(
                 out, n, "fuzzer_stats")).get("execs_done", 0))
                 for n in ("main", "s1")}
-            imported = {n: len([f for f in os.listdir(os.path.join(
-                out, n, "queue")) if ",sync:" in f])
-                for n in per if os.path.isdir(os.path.join(out, n, "queue"))}
+            imported = {n: found_by_peer(out, n) for n in per}
             if not all(per.values()):
                 problems.append(f"a worker ran nothing: {per}")
             if not sum(imported.values()):
-                problems.append("no input went through the sync folder")
+                problems.append("no input another worker found went "
+                                "through the sync folder")
             detail = (f"execs main {per['main']}, s1 {per['s1']}; imported "
                       f"through the sync folder: {imported}")
         if run.crashes:

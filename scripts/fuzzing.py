@@ -106,13 +106,14 @@ def flatten(files, into):
     return len(os.listdir(into))
 
 
-def seed_zip(target, path):
+def seed_zip(target, path, with_regressions=True):
     """Write the target's OSS-Fuzz seed corpus (<target>_seed_corpus.zip):
     its shipped seeds and its regressions, flat, named by content, with
     fixed timestamps so the same corpus gives the same bytes. Returns how
     many inputs it holds."""
     inputs = {}
-    for f in seed_files(target) + regressions(target):
+    for f in seed_files(target) + (regressions(target)
+                                   if with_regressions else []):
         data = open(f, "rb").read()
         inputs.setdefault(hashlib.sha1(data).hexdigest()[:16], data)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -401,10 +402,13 @@ def judge(binary, path, timeout=TIMEOUT_S * 3):
 
 
 if __name__ == "__main__":
-    # For build scripts that cannot import: python3 fuzzing.py seed-zip T ZIP
-    if len(sys.argv) == 4 and sys.argv[1] == "seed-zip" \
-            and sys.argv[2] in TARGETS:
-        print(f"{sys.argv[3]}: {seed_zip(sys.argv[2], sys.argv[3])} inputs")
+    # For build scripts: python3 fuzzing.py seed-zip T ZIP [--no-regressions]
+    args = sys.argv[1:]
+    keep = "--no-regressions" not in args
+    args = [x for x in args if x != "--no-regressions"]
+    if len(args) == 3 and args[0] == "seed-zip" and args[1] in TARGETS:
+        print(f"{args[2]}: {seed_zip(args[1], args[2], keep)} inputs")
         sys.exit(0)
-    sys.stderr.write("usage: fuzzing.py seed-zip TARGET ZIP\n")
+    sys.stderr.write("usage: fuzzing.py seed-zip TARGET ZIP "
+                     "[--no-regressions]\n")
     sys.exit(2)

@@ -69,8 +69,9 @@ COVERAGE_FLAGS_COVERAGE = (
     "-Wl,--no-as-needed -Wl,-ldl -Wl,-lm -Wno-unused-command-line-argument")
 AFL_DRIVER = "/usr/lib/afl/libAFLDriver.a"
 
-# What OSS-Fuzz builds for this project (oss-fuzz/project.yaml), and which
-# build.sh each pair runs: ClusterFuzzLite's wrapper for the libFuzzer
+# What OSS-Fuzz builds for this project (oss-fuzz/project.yaml; it builds
+# AFL++ with ASan only, afl/undefined is here because build.sh promises
+# it too), and which build.sh each pair runs: ClusterFuzzLite's wrapper for the libFuzzer
 # pairs it supports, OSS-Fuzz's file for the rest. The afl/address build
 # takes the richest branch of compile_afl's roulette (CMPLOG and an
 # AFL_LLVM_DICT2FILE dictionary), afl/undefined the plainest.
@@ -217,6 +218,10 @@ def check_project_files(c):
                      for w, r in inst), f"{rel}: COPY build.sh $SRC/")
             c.ok(("WORKDIR", f"$SRC/{NAME}") in inst,
                  f"{rel}: WORKDIR $SRC/{NAME}, where build.sh looks")
+    inst, _, _ = dockerfile(os.path.join(ROOT, ".clusterfuzzlite",
+                                         "Dockerfile"))
+    c.ok(("COPY", f". $SRC/{NAME}") in inst,
+         f".clusterfuzzlite/Dockerfile copies the checkout to $SRC/{NAME}")
     inst, _, _ = dockerfile(os.path.join(ROOT, "oss-fuzz", "Dockerfile"))
     clone = [r for w, r in inst if w == "RUN" and "git clone" in r]
     c.ok(len(clone) == 1 and oss.get("main_repo", "~") in clone[0]
@@ -658,7 +663,7 @@ def check_afl_target(c, sanitizer, out, name, scratch, seconds):
     return execs, len(seeds)
 
 
-def check_coverage_report(c, out, names, scratch):
+def check_coverage_report(c, out, names, scratch, tree):
     """What helper.py coverage does: replay each corpus with profiling on,
     merge, report. The parser must come out covered."""
     prof = os.path.join(scratch, "profraw")
@@ -680,7 +685,7 @@ def check_coverage_report(c, out, names, scratch):
     for n in names[1:]:
         objs += ["-object", os.path.join(out, n)]
     rc, log = run([cov, "report", "-instr-profile", data] + objs +
-                  [os.path.join(ROOT, "parser", "smtp_reply.c")], None)
+                  [os.path.join(tree, "parser", "smtp_reply.c")], None)
     # A line per file: name, regions, missed, cover%, ... lines cover%.
     m = re.search(r"smtp_reply\.c\s+(?:\d+\s+\d+\s+([\d.]+)%)", log)
     pct = float(m.group(1)) if m else 0.0
@@ -744,7 +749,8 @@ def check_combo(c, engine, sanitizer, script, tmp, src, a):
         say(f"   {name:16} {n['asan']:>8}/{n['ubsan']}/{n['msan']:<6} "
             f"{n['own']:>6} {edges:>6} {seeds:>6} {fuzzed:>12}")
     if sanitizer == "coverage" and names:
-        pct = check_coverage_report(c, out, names, scratch)
+        pct = check_coverage_report(c, out, names, scratch,
+                                    os.path.join(src, NAME))
         if pct is not None:
             say(f"   coverage report: parser/smtp_reply.c regions {pct:.1f}%"
                 " covered by the seed corpora")

@@ -21,11 +21,13 @@ usage or build error.
 """
 import argparse
 import hashlib
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 
@@ -375,12 +377,14 @@ def minimize(a):
 
 def external_inputs(path, target, alone):
     """The inputs of one target's corpus in what a long run elsewhere left:
-    folders or zips named after the target (fuzz_parse, parse,
+    folders, zips or tars named after the target (fuzz_parse, parse,
     fuzz_parse.zip, fuzz_parse_seed_corpus.zip, OSS-Fuzz's
-    <project>_fuzz_parse) in PATH or PATH/corpus, or PATH itself when only
-    one target is asked for. AFL++ output folders give their queues."""
-    want = re.compile(rf"(?:.*[_-])?(?:fuzz_)?{target}"
-                      r"(?:_seed_corpus)?(?:\.zip)?")
+    <project>_fuzz_parse, ClusterFuzzLite's cifuzz-corpus-fuzz_parse.tar)
+    in PATH or PATH/corpus, or PATH itself when only one target is asked
+    for. AFL++ output folders give their queues."""
+    want = re.compile(rf"(?:(?:[\w.-]+_|corpus-|cifuzz-corpus-)fuzz_{target}"
+                      rf"|fuzz_{target}|{target})"
+                      r"(?:_seed_corpus)?(?:\.zip|\.tar|\.tar\.gz|\.tgz)?")
     picked = []
     if os.path.isdir(path):
         for top in (path, os.path.join(path, "corpus")):
@@ -395,25 +399,76 @@ def external_inputs(path, target, alone):
     return inputs
 
 
+SKIP_DIRS = ("crashes", "hangs")
+
+
+def archive_members(src):
+    """(name, bytes) of every file in a zip or a tar (src: a path or a file
+    object), but those in crashes/, hangs/ or hidden folders; a zip or tar
+    inside (as a GitHub artifact wraps ClusterFuzzLite's tar) is opened
+    too."""
+    if zipfile.is_zipfile(src):
+        with zipfile.ZipFile(src) as z:
+            members = [(i.filename, z.read(i)) for i in z.infolist()
+                       if not i.is_dir()]
+    else:
+        if hasattr(src, "seek"):
+            src.seek(0)
+        with (tarfile.open(fileobj=src) if hasattr(src, "read")
+              else tarfile.open(src)) as t:
+            members = [(m.name, t.extractfile(m).read())
+                       for m in t.getmembers() if m.isfile()]
+    flat = []
+    for name, data in members:
+        if any(p in SKIP_DIRS or p.startswith(".")
+               for p in name.split("/")[:-1]):
+            continue
+        inner = io.BytesIO(data)
+        if name.endswith((".zip", ".tar", ".tar.gz", ".tgz")) and \
+                is_archive(inner):
+            flat += archive_members(inner)
+        else:
+            flat.append((name, data))
+    return flat
+
+
+def is_archive(src):
+    if zipfile.is_zipfile(src):
+        return True
+    if hasattr(src, "seek"):
+        src.seek(0)
+        try:
+            with tarfile.open(fileobj=src):
+                return True
+        except tarfile.TarError:
+            return False
+    return tarfile.is_tarfile(src)
+
+
 def read_corpus(path):
-    """Every input in a folder (recursively, but not crashes/ or hangs/;
-    for AFL++ output only its queue/ folders) or a zip, as bytes."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            return [z.read(i) for i in z.infolist() if not i.is_dir()]
+    """Every input in a folder (recursively, but not crashes/, hangs/ or
+    hidden folders; for AFL++ output only its queue/ folders), a zip or a
+    tar, as bytes."""
     if not os.path.isdir(path):
+        if is_archive(path):
+            return [data for _, data in archive_members(path)]
         return [open(path, "rb").read()]
-    walk = list(os.walk(path))
-    afl = any(os.path.basename(base) == "queue" for base, _, _ in walk)
-    out = []
-    for base, dirs, names in walk:
+    afl = False
+    for base, dirs, _ in os.walk(path):
         dirs[:] = [d for d in dirs if not d.startswith(".")
-                   and d not in ("crashes", "hangs")]
+                   and d not in SKIP_DIRS]
+        afl = afl or os.path.basename(base) == "queue"
+    out = []
+    for base, dirs, names in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and d not in SKIP_DIRS]
         if afl and os.path.basename(base) != "queue":
             continue
-        out += [open(os.path.join(base, n), "rb").read()
-                for n in sorted(names)
-                if not n.startswith(".") and not n.startswith("README")]
+        for n in sorted(names):
+            if n.startswith((".", "README")):
+                continue
+            with open(os.path.join(base, n), "rb") as f:
+                out.append(f.read())
     return out
 
 

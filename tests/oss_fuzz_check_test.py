@@ -89,6 +89,11 @@ class Static(unittest.TestCase):
                   "COPY .clusterfuzzlite/build.sh $SRC/", "")
         self.expect(r"COPY build.sh")
 
+    def test_cflite_checkout_not_copied(self):
+        self.edit(".clusterfuzzlite/Dockerfile",
+                  "COPY . $SRC/smtp-reply-harness\n", "")
+        self.expect(r"copies the checkout")
+
     def test_sanitizer_not_built_here(self):
         self.edit("oss-fuzz/project.yaml", "  - memory\n",
                   "  - memory\n  - thread\n")
