@@ -45,6 +45,17 @@ import zipfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fuzzing  # noqa: E402
 
+try:
+    import yaml  # Debian's python3-yaml (scripts/deps.sh)
+except ImportError:
+    # A python3 ahead of Debian's on PATH (pyenv, a venv) may lack it: the
+    # packages scripts/deps.sh installs are for /usr/bin/python3.
+    if os.path.exists("/usr/bin/python3") and \
+            os.path.realpath(sys.executable) != \
+            os.path.realpath("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
+
 ROOT = fuzzing.ROOT
 NAME = "smtp-reply-harness"
 
@@ -167,7 +178,6 @@ def dockerfile(path):
 
 
 def yaml_load(path):
-    import yaml  # python3-yaml (scripts/deps.sh)
     with open(path) as f:
         return yaml.safe_load(f)
 
