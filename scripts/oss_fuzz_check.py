@@ -391,9 +391,13 @@ def elf_x86_64(path):
             struct.unpack("<H", head[18:20])[0] == 62)
 
 
-def sanitizer_calls(path):
-    dis = subprocess.run(["objdump", "-dC", path], stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, text=True).stdout
+def disassemble(path):
+    return subprocess.run(["objdump", "-dC", path], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True).stdout
+
+
+def sanitizer_calls(dis):
+    """check_build's count: calls into each sanitizer's runtime."""
     count = {}
     for san in ("asan", "msan", "ubsan", "dfsan"):
         count[san] = len(re.findall(rf"callq?\s+[0-9a-f]+\s+<__{san}", dis))
@@ -410,11 +414,9 @@ OWN = re.compile(r"<(srp_|sb_|tr_|sched_|chk_|fuzz_|smut_|gen_|"
 OWN_MIN = 100
 
 
-def own_code(path):
+def own_code(dis):
     """Instrumentation inside the project's own functions: sanitizer
     calls, libFuzzer's counters, AFL++'s map, profile counters."""
-    dis = subprocess.run(["objdump", "-dC", path], stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, text=True).stdout
     n = dict.fromkeys(("asan", "ubsan", "msan", "sancov", "afl", "prof"), 0)
     own = False
     for line in dis.splitlines():
@@ -436,7 +438,8 @@ def symbols(path):
 
 
 def check_instrumentation(c, engine, sanitizer, path, name):
-    n = sanitizer_calls(path)
+    dis = disassemble(path)
+    n = sanitizer_calls(dis)
     tag = f"{engine}/{sanitizer}: {name}"
     if sanitizer == "address":
         c.ok(n["asan"] >= ASAN_MIN and n["msan"] <= MSAN_MAX_OTHERWISE and
@@ -458,7 +461,7 @@ def check_instrumentation(c, engine, sanitizer, path, name):
                                stdout=subprocess.PIPE, text=True).stdout
         c.ok("__llvm_prf_cnts" in heads and "__llvm_covmap" in heads,
              f"{tag}: profile counters and coverage mapping")
-    own = own_code(path)
+    own = own_code(dis)
     want = {"address": "asan", "undefined": "ubsan", "memory": "msan",
             "coverage": "prof"}[sanitizer]
     c.ok(own[want] >= OWN_MIN, f"{tag}: the project's own code is "

@@ -84,9 +84,10 @@ def parse_args(argv):
                         "container)")
     p.add_argument("--from", dest="source", metavar="PATH",
                    help="minimize: a corpus from a long run elsewhere: a "
-                        "folder or zip per target (fuzz_<t>, <t>, "
-                        "fuzz_<t>_seed_corpus.zip, ...) under PATH, or PATH "
-                        "itself for one --targets")
+                        "folder, zip or tar per target (fuzz_<t>, <t>, "
+                        "fuzz_<t>.zip, <project>_fuzz_<t>, "
+                        "cifuzz-corpus-fuzz_<t>, ...) in PATH or "
+                        "PATH/corpus, or PATH itself for one --targets")
     a = p.parse_args(argv)
     a.targets = [t for t in a.targets.split(",") if t]
     if not a.targets:
