@@ -164,7 +164,7 @@ struct srp_error {
 /*
  * The parser. The caller allocates it (stack, heap, inside its own
  * session struct) and must treat every member as private: use the
- * functions below. Copying it with memcpy copies the parse state.
+ * functions below. srp_copy() copies the parse state.
  */
 struct srp_parser {
 	struct srp_config cfg;
@@ -187,6 +187,12 @@ struct srp_parser {
 	uint64_t work;		/* see srp_work() */
 	char buf[SRP_LINE_CAPACITY]; /* text of a line cut across feeds */
 };
+
+/* Copy the parse state of src into dst (a distinct parser), which then
+ * goes on exactly as src would; srp_line(dst) points into dst. Only the
+ * part of the line buffer in use is read, so forking a parse at every
+ * byte stays cheap. */
+void srp_copy(struct srp_parser *dst, const struct srp_parser *src);
 
 /* Fill *cfg with the strict defaults: no leniency, 512/128/65536. */
 void srp_config_init(struct srp_config *cfg);

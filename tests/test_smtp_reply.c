@@ -176,6 +176,39 @@ static void test_whole_line_is_not_copied(void **state)
 	assert_int_equal(srp_work(&p), srp_offset(&p));
 }
 
+/* srp_copy() forks a parse: the copy goes on as the original would, with
+ * its own line buffer, also for a delivered line that was buffered. */
+static void test_copy_goes_on_alike(void **state)
+{
+	(void)state;
+	const char in[] = "250-first line\r\n250 last line here\r\n";
+	struct srp_parser p, q;
+	size_t used;
+
+	srp_init(&p, NULL);
+	assert_int_equal(srp_feed(&p, in, 7, &used), SRP_NEED_MORE);
+	assert_int_equal(srp_feed(&p, in + 7, 9, &used), SRP_LINE);
+	memset(&q, 0xAA, sizeof q);
+	srp_copy(&q, &p);
+	assert_ptr_equal(srp_line(&q)->text, q.buf); /* not into p */
+	assert_int_equal(srp_line(&q)->len, 10);
+	assert_memory_equal(srp_line(&q)->text, "first line", 10);
+
+	/* Forked inside the text of a line cut across feeds. */
+	assert_int_equal(srp_feed(&p, in + 16, 10, &used), SRP_NEED_MORE);
+	srp_copy(&q, &p);
+	memset(p.buf, 0, 8); /* q must not read p's buffer */
+	srp_init(&p, NULL);
+	assert_int_equal(srp_feed(&q, in + 26, 10, &used), SRP_REPLY);
+	assert_int_equal(used, 10);
+	assert_int_equal(srp_line(&q)->len, 14);
+	assert_memory_equal(srp_line(&q)->text, "last line here", 14);
+	assert_int_equal(srp_reply(&q)->lines, 2);
+	assert_int_equal(srp_reply(&q)->offset, 0);
+	assert_int_equal(srp_offset(&q), sizeof in - 1);
+	assert_int_equal(srp_finish(&q), SRP_END);
+}
+
 /* ---- the reply code ---------------------------------------------------- */
 
 static void test_code_errors(void **state)
@@ -792,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_pipelined_replies),
 		cmocka_unit_test(test_feed_stops_after_each_reply),
 		cmocka_unit_test(test_whole_line_is_not_copied),
+		cmocka_unit_test(test_copy_goes_on_alike),
 		cmocka_unit_test(test_code_errors),
 		cmocka_unit_test(test_short_and_empty_lines),
 		cmocka_unit_test(test_code_mismatch),
