@@ -169,17 +169,21 @@ void chk_run_one(struct chk_ctx *c, const unsigned char *in, size_t n,
 void chk_set_current(struct chk_ctx *c, const char *kind, const struct sched *s,
 		     long prefix)
 {
-	struct strbuf b = {0};
+	/* Called before every schedule: a stack buffer, no allocation. */
+	char cur[SBX_CURRENT_MAX];
+	size_t size = sizeof cur;
+	size_t n = strlen(kind);
 
-	sb_adds(&b, kind);
-	if (s) {
-		sb_adds(&b, " ");
-		sched_format(s, &b);
+	memcpy(cur, kind, n < size ? n : 0);
+	if (s && n + 1 >= size)
+		n = size; /* too long: never a step without its schedule */
+	else if (s) {
+		cur[n++] = ' ';
+		n += sched_format_buf(s, cur + n, size - n);
 	}
-	if (prefix >= 0)
-		sb_addf(&b, " %ld", prefix);
-	sbx_set_current(c->sh, sb_str(&b));
-	sb_free(&b);
+	if (prefix >= 0 && n < size)
+		n += (size_t)snprintf(cur + n, size - n, " %ld", prefix);
+	sbx_set_current(c->sh, cur, n);
 }
 
 /* ---- the child's reports ------------------------------------------------
@@ -379,28 +383,28 @@ static void fam_partitions(struct chk_ctx *c)
 
 /* All partitions sharing prefixes: the state after [0, pos) is cloned for
  * each next cut, so each piece of the tree is fed once. */
-static bool partitions_from(struct chk_ctx *c, const void *self, size_t pos)
+static bool partitions_from(struct chk_ctx *c, struct guard *g,
+			    const void *self, size_t pos)
 {
 	const struct srh_subject *s = c->o->subject;
 
 	for (size_t q = pos + 1; q <= c->n; q++) {
 		struct tr_mark m = tr_mark(&c->t);
+		struct guard_mark gm = guard_mark(g);
 		void *copy = s->clone(self, &c->t.rec);
-		struct guard g;
 		bool ok = true;
 
 		if (!copy)
 			abort();
-		guard_init(&g, c->o->run.guard);
 		if (q < c->n)
 			sched_add(&c->sched, (uint32_t)q, 0, false);
 		chk_set_current(c, "sched", &c->sched, -1); /* if it dies */
 		if (q < c->n)
 			c->sched.ncuts--;
-		unsigned char *piece = guard_piece(&g, c->in + pos, q - pos);
+		unsigned char *piece = guard_piece(g, c->in + pos, q - pos);
 		c->t.fed = q;
 		s->feed(copy, piece, q - pos);
-		guard_retire(&g, piece, q - pos);
+		guard_retire(g, piece, q - pos);
 		if (q == c->n) {
 			struct strbuf why = {0};
 			c->t.fed = TR_FED_EOF;
@@ -420,11 +424,11 @@ static bool partitions_from(struct chk_ctx *c, const void *self, size_t pos)
 			sb_free(&why);
 		} else {
 			sched_add(&c->sched, (uint32_t)q, 0, false);
-			ok = partitions_from(c, copy, q);
+			ok = partitions_from(c, g, copy, q);
 			c->sched.ncuts--;
 		}
-		s->destroy(copy);
-		guard_release(&g);
+		s->destroy(copy); /* and its clones: the pieces can go again */
+		guard_rewind(g, gm);
 		tr_truncate(&c->t, m);
 		if (!ok)
 			return false;
@@ -436,17 +440,20 @@ static void fam_exhaustive(struct chk_ctx *c)
 {
 	const struct srh_subject *s = c->o->subject;
 
-	if (c->shape != CHK_PUSH || !s->clone) {
+	if (c->shape != CHK_PUSH || !s->clone || c->o->no_clone) {
 		fam_partitions(c);
 		return;
 	}
 	tr_clear(&c->t);
 	sched_clear(&c->sched);
 	void *root = s->create(&c->t.rec);
+	struct guard g;
 	if (!root)
 		abort();
-	partitions_from(c, root, 0);
+	guard_init(&g, c->o->run.guard);
+	partitions_from(c, &g, root, 0);
 	s->destroy(root);
+	guard_release(&g);
 }
 
 static void fam_random(struct chk_ctx *c)

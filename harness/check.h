@@ -97,6 +97,7 @@ struct chk_opts {
 	bool shrink;
 	unsigned shrink_max_runs;
 	bool differential;     /* compare with the reference parser */
+	bool no_clone;	       /* never use the subject's clone */
 	unsigned gen_families; /* families for generated streams */
 	double budget_s;       /* stop starting work after this; 0: none */
 	double start_s;	       /* when the run began (chk_now) */

@@ -97,3 +97,21 @@ void guard_release(struct guard *g)
 	free(g->maps);
 	guard_init(g, g->enabled);
 }
+
+struct guard_mark guard_mark(const struct guard *g)
+{
+	struct guard_mark m = {g->nmaps, g->next, g->left};
+	return m;
+}
+
+void guard_rewind(struct guard *g, struct guard_mark m)
+{
+	/* Reservations made since: unmapped. The one the mark is in: its
+	 * pieces are no-access already and are made accessible on reuse. */
+	while (g->nmaps > m.nmaps) {
+		g->nmaps--;
+		munmap(g->maps[g->nmaps].base, g->maps[g->nmaps].size);
+	}
+	g->next = m.next;
+	g->left = m.left;
+}

@@ -32,4 +32,17 @@ void guard_retire(struct guard *g, unsigned char *piece, size_t len);
 /* Unmap everything. */
 void guard_release(struct guard *g);
 
+/* A point in the carving of pieces. guard_rewind() hands the pieces
+ * carved since out again, so that a tree of runs (one piece per node)
+ * needs pages for its depth, not for its size. Only rewind once every
+ * subject instance that saw those pieces is destroyed: until then a
+ * retained pointer must keep faulting, not read a later piece. */
+struct guard_mark {
+	size_t nmaps;
+	unsigned char *next;
+	size_t left;
+};
+struct guard_mark guard_mark(const struct guard *g);
+void guard_rewind(struct guard *g, struct guard_mark m);
+
 #endif

@@ -42,9 +42,8 @@ void sbx_beat(struct sbx_shared *sh)
 	sh->heartbeat++;
 }
 
-void sbx_set_current(struct sbx_shared *sh, const char *what)
+void sbx_set_current(struct sbx_shared *sh, const char *what, size_t n)
 {
-	size_t n = strlen(what);
 	if (n >= SBX_CURRENT_MAX) { /* never a wrong but plausible step */
 		what = "a step too long to record";
 		n = strlen(what);

@@ -50,7 +50,9 @@ void sbx_destroy(struct sbx_shared *sh);
 
 /* In the child: mark progress and say what is being done now. */
 void sbx_beat(struct sbx_shared *sh);
-void sbx_set_current(struct sbx_shared *sh, const char *what);
+/* what: n bytes; n >= SBX_CURRENT_MAX records "a step too long to
+ * record" (what may then be cut short, it is not read). */
+void sbx_set_current(struct sbx_shared *sh, const char *what, size_t n);
 /* In the child: append to the result area; false when it is full. */
 bool sbx_put(struct sbx_shared *sh, const void *data, size_t n);
 

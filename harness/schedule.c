@@ -3,6 +3,7 @@
  */
 #include "schedule.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,18 +66,67 @@ void sched_normalize(struct sched *s)
 	s->ncuts = out;
 }
 
+/* Decimal digits of v into out; returns their count. */
+static size_t put_uint(char *out, unsigned v)
+{
+	char rev[10];
+	size_t n = 0;
+
+	do
+		rev[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	for (size_t i = 0; i < n; i++)
+		out[i] = rev[n - 1 - i];
+	return n;
+}
+
+/* Cut i in text form ("12", ",13i", ",30@50") into out, which has room
+ * for CUT_TEXT_MAX bytes; returns its length. No printf: the tester
+ * formats the schedule it runs before every run. */
+#define CUT_TEXT_MAX 24
+static size_t cut_text(const struct sched *s, size_t i, char *out)
+{
+	const struct sched_cut *c = &s->cuts[i];
+	size_t n = 0;
+
+	if (i)
+		out[n++] = ',';
+	n += put_uint(out + n, c->at);
+	if (c->idle)
+		out[n++] = 'i';
+	if (c->delay_ms) {
+		out[n++] = '@';
+		n += put_uint(out + n, c->delay_ms);
+	}
+	return n;
+}
+
 void sched_format(const struct sched *s, struct strbuf *out)
 {
-	if (s->ncuts == 0) {
+	char cut[CUT_TEXT_MAX];
+
+	if (s->ncuts == 0)
 		sb_adds(out, "none");
-		return;
-	}
+	for (size_t i = 0; i < s->ncuts; i++)
+		sb_add(out, cut, cut_text(s, i, cut));
+}
+
+size_t sched_format_buf(const struct sched *s, char *out, size_t size)
+{
+	char cut[CUT_TEXT_MAX];
+	size_t len = 0;
+
+	if (s->ncuts == 0)
+		return (size_t)snprintf(out, size, "none");
 	for (size_t i = 0; i < s->ncuts; i++) {
-		const struct sched_cut *c = &s->cuts[i];
-		sb_addf(out, "%s%u%s", i ? "," : "", c->at, c->idle ? "i" : "");
-		if (c->delay_ms)
-			sb_addf(out, "@%u", c->delay_ms);
+		size_t n = cut_text(s, i, cut);
+		if (len < size) /* what fits, as snprintf cuts short */
+			memcpy(out + len, cut, n < size - len ? n : size - len);
+		len += n;
 	}
+	if (size > 0)
+		out[len < size ? len : size - 1] = '\0';
+	return len;
 }
 
 static bool parse_uint(const char **p, unsigned long max, unsigned long *v)

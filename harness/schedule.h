@@ -41,6 +41,9 @@ void sched_add(struct sched *s, uint32_t at, uint16_t delay_ms, bool idle);
 void sched_normalize(struct sched *s);
 
 void sched_format(const struct sched *s, struct strbuf *out);
+/* The same into out[0, size), NUL-terminated when size > 0 and cut short
+ * when it does not fit; returns the full length, as snprintf does. */
+size_t sched_format_buf(const struct sched *s, char *out, size_t size);
 /* Parse the text form for a stream of n bytes; false (with a message in
  * err) when malformed or out of range. */
 bool sched_parse(struct sched *s, const char *text, size_t n,

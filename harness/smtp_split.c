@@ -61,6 +61,8 @@ static const char usage[] =
 	"  --max-failures N   stop after N failures (20; 0: no limit)\n"
 	"  --shrink-runs N    at most N runs to shrink a failure (2000)\n"
 	"  --no-guard         plain heap pieces instead of guard pages\n"
+	"  --no-clone         do not share prefixes through the subject's\n"
+	"                     clone (every partition from the start)\n"
 	"  --save DIR         write each failure as "
 	"DIR/<subject>-<oracle>-N.case\n"
 	"  --json FILE        write a JSON report\n"
@@ -327,6 +329,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		O_NO_SHRINK,
 		O_SHRINK_RUNS,
 		O_NO_GUARD,
+		O_NO_CLONE,
 		O_SAVE,
 		O_JSON,
 		O_PROGRESS,
@@ -356,6 +359,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{"no-shrink", no_argument, NULL, O_NO_SHRINK},
 		{"shrink-runs", required_argument, NULL, O_SHRINK_RUNS},
 		{"no-guard", no_argument, NULL, O_NO_GUARD},
+		{"no-clone", no_argument, NULL, O_NO_CLONE},
 		{"save", required_argument, NULL, O_SAVE},
 		{"json", required_argument, NULL, O_JSON},
 		{"progress", no_argument, NULL, O_PROGRESS},
@@ -442,6 +446,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case O_NO_GUARD:
 			o->run.guard = false;
+			break;
+		case O_NO_CLONE:
+			o->no_clone = true;
 			break;
 		case O_SAVE:
 			cli->save_dir = optarg;

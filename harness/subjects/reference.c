@@ -108,12 +108,14 @@ static void ref_destroy(void *self)
 
 static void *ref_clone(const void *self, struct srh_recorder *rec)
 {
+	const struct ref *from = self;
 	struct ref *r = malloc(sizeof *r);
 
 	if (!r)
 		return NULL;
-	memcpy(r, self, sizeof *r);
+	srp_copy(&r->p, &from->p); /* not the unused 8 KB of line buffer */
 	r->rec = rec;
+	r->reported = from->reported;
 	return r;
 }
 
