@@ -360,9 +360,10 @@ static enum srp_status complete_line(struct srp_parser *p,
  * Returns 0 for anything else: the general path then takes the line from
  * its first byte and names any fault.
  */
-__attribute__((flatten)) static size_t
-fast_line(struct srp_parser *p, const unsigned char *s, size_t len,
-	  enum srp_status *st)
+__attribute__((flatten)) static size_t fast_line(struct srp_parser *p,
+						 const unsigned char *s,
+						 size_t len,
+						 enum srp_status *st)
 {
 	size_t max = p->cfg.max_line;
 
@@ -480,7 +481,8 @@ static size_t scan_line_text(struct srp_parser *p, const unsigned char *s,
 		p->reply_size++;
 		p->state = ST_CR;
 		/* CR LF together, the common case: no step() for the LF. */
-		if (j + 1 < len && s[j + 1] == '\n' && limit_hit(p) == SRP_E_OK) {
+		if (j + 1 < len && s[j + 1] == '\n' &&
+		    limit_hit(p) == SRP_E_OK) {
 			p->line_len++;
 			p->reply_size++;
 			*st = complete_line(p, s, text_start, j, at + 2);
