@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "check.h"
+#include "guard.h"
 #include "loader.h"
 #include "report.h"
 
@@ -150,7 +151,54 @@ static void test_exhaustive_partitions(void **state)
 	run(&o, "250-ab\r\n250 c\r\n", &r); /* 15 bytes: 2^14 schedules */
 	assert_int_equal(r.nfail, 0);
 	assert_true(r.stats.schedules >= (1u << 14));
+	uint64_t shared = r.stats.schedules;
 	chk_result_free(&r);
+
+	/* --no-clone: every partition from the start, the same ones. */
+	o.no_clone = true;
+	run(&o, "250-ab\r\n250 c\r\n", &r);
+	assert_int_equal(r.nfail, 0);
+	assert_int_equal(r.stats.schedules, shared);
+	chk_result_free(&r);
+}
+
+/* Whether the byte at p can be read: write() copies it into a pipe, or
+ * fails with EFAULT where a load would fault. */
+static bool readable(const void *p)
+{
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	bool ok = write(fds[1], p, 1) == 1;
+	close(fds[0]);
+	close(fds[1]);
+	return ok;
+}
+
+/* Pieces carved after a mark are handed out again after a rewind; those
+ * carved before stay no-access. */
+static void test_guard_rewind(void **state)
+{
+	(void)state;
+	struct guard g;
+
+	guard_init(&g, true);
+	unsigned char *root = guard_piece(&g, "root", 4);
+	guard_retire(&g, root, 4);
+	struct guard_mark m = guard_mark(&g);
+	unsigned char *a = guard_piece(&g, "ab", 2);
+	assert_true(readable(a));
+	assert_false(readable(a + 2)); /* the guard page after it */
+	guard_retire(&g, a, 2);
+	assert_false(readable(a));
+	guard_rewind(&g, m);
+	unsigned char *b = guard_piece(&g, "cd", 2);
+	assert_ptr_equal(b, a);
+	assert_true(readable(b));
+	assert_memory_equal(b, "cd", 2);
+	assert_false(readable(root));
+	guard_retire(&g, b, 2);
+	guard_release(&g);
 }
 
 /* ---- each broken subject is caught by its oracle ------------------------
@@ -486,6 +534,17 @@ static void test_schedule_text(void **state)
 	assert_false(sched_parse(&s, "3;4", 40, &err));
 	assert_false(sched_parse(&s, "3@70000", 40, &err));
 	assert_false(sched_parse(&s, "x", 40, &err));
+
+	/* The buffer form, cut short as snprintf cuts. */
+	char buf[8];
+	assert_true(sched_parse(&s, "13i,12,30@50", 40, &err));
+	assert_int_equal(sched_format_buf(&s, buf, sizeof buf), 12);
+	assert_string_equal(buf, "12,13i,");
+	assert_int_equal(sched_format_buf(&s, buf, 1), 12);
+	assert_string_equal(buf, "");
+	sched_clear(&s);
+	assert_int_equal(sched_format_buf(&s, buf, sizeof buf), 4);
+	assert_string_equal(buf, "none");
 	sched_free(&s);
 	sb_free(&out);
 	sb_free(&err);
@@ -532,6 +591,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reference_passes),
 		cmocka_unit_test(test_exhaustive_partitions),
+		cmocka_unit_test(test_guard_rewind),
 		cmocka_unit_test(test_kb912341_reader),
 		cmocka_unit_test(test_crlf_split),
 		cmocka_unit_test(test_static_buffer),
