@@ -36,21 +36,25 @@ def subject_name(subject):
                   os.path.splitext(os.path.basename(subject))[0])
 
 
-def build_dir(engine, subject, mutator=True):
+def build_dir(engine, subject, mutator=True, sanitize=True):
     name = f"fuzz-{engine}-{subject_name(subject)}"
     if not mutator:
         name += "-plain"
+    if not sanitize:
+        name += "-nosan"
     return os.path.join(ROOT, "build", name)
 
 
-def build(engine, subject=None, mutator=True, log=None):
-    """Configure and build the five targets; returns the folder holding
+def build(engine, subject=None, mutator=True, log=None, sanitize=True):
+    """Configure and build the five targets (with ASan and UBSan unless
+    sanitize is false: bench/ measures both); returns the folder holding
     them. Raises CalledProcessError with the build's output on failure."""
-    out = build_dir(engine, subject, mutator)
+    out = build_dir(engine, subject, mutator, sanitize)
     cc = {"libfuzzer": "clang", "afl": "afl-clang-fast"}[engine]
     cfg = ["cmake", "-S", ROOT, "-B", out, f"-DCMAKE_C_COMPILER={cc}",
            "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DSRH_TESTS=OFF",
-           "-DSRH_SANITIZE=address,undefined", f"-DSRH_FUZZ_ENGINE={engine}",
+           f"-DSRH_SANITIZE={'address,undefined' if sanitize else ''}",
+           f"-DSRH_FUZZ_ENGINE={engine}",
            f"-DSRH_FUZZ_MUTATOR={'ON' if mutator else 'OFF'}",
            f"-DSRH_FUZZ_SUBJECT={os.path.abspath(subject) if subject else ''}"]
     env = dict(os.environ, AFL_QUIET="1")

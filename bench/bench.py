@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""Every performance figure the README quotes, in one run: ./run bench.
+
+  bench/bench.py [--quick] [--out DIR] [--build DIR] [--no-fuzz]
+
+1. Parser throughput (bench/parser_bench.c): the reference parser beside a
+   memchr line scan (the physical limit) and two naive readers, on the
+   corpus mix and on adversarial shapes, in pieces of several sizes. The
+   machine is a shared VM whose speed swings by 2x between runs, so every
+   ratio is of times taken side by side (the methods take turns on 1 MiB
+   slices), then the median over repetitions, and parser_bench runs
+   several times: the table gives the median run and the range.
+2. Memory: the parser's state size and the heap calls made while parsing.
+3. Tester speed: smtp-split schedules per second on a short reply, a long
+   EHLO reply and exhaustive partitions, with and without the subject's
+   clone (prefix sharing) and guard pages.
+4. Fuzzer speed: exec/s of every target under libFuzzer and AFL++
+   (bench/fuzz_speed.py), as ./run builds them and without sanitizers.
+5. Growth: how parser time and smtp-split time change as the input
+   doubles, with the exponent log2(t(2n) / t(n)); a PNG plot (gnuplot).
+
+Writes DIR/results.md (the tables), DIR/results.json and DIR/growth.png;
+DIR is bench/results, or quick-results in the build folder with --quick,
+which runs each part once and briefly: what CI runs to show that bench/
+still works. Exit
+status 1 when a measurement fails (a method miscounts, the parser
+allocates, a fuzzer crashes); the targets themselves are reported, not
+enforced: timings belong in benchmarks, never in tests.
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import fuzz_speed  # noqa: E402
+
+CORPUS = os.path.join(ROOT, "corpus", "replies")
+SHAPES = ("mix", "longlines", "manylines")
+EHLO = os.path.join(CORPUS, "exchange-ehlo-after-x-exps-long-list.smtp")
+SHORT = r"250 2.1.0 Ok\r\n"
+# Twenty bytes, the issue's yardstick for exhaustive partitions.
+STREAM20 = r"250-mx.exa\r\n250 OK\r\n"
+
+
+class Failed(RuntimeError):
+    pass
+
+
+def run(cmd, **kw):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, **kw)
+    if p.returncode:
+        raise Failed(f"{' '.join(cmd)}: exit {p.returncode}\n"
+                     f"{p.stderr[-2000:]}{p.stdout[-2000:]}")
+    return p.stdout
+
+
+def build(out):
+    run(["cmake", "-S", ROOT, "-B", out, "-DCMAKE_BUILD_TYPE=Release",
+         "-DSRH_TESTS=OFF"])
+    run(["cmake", "--build", out, "-j", str(os.cpu_count() or 2),
+         "--target", "parser_bench", "smtp-split"])
+    return (os.path.join(out, "bench", "parser_bench"),
+            os.path.join(out, "smtp-split"))
+
+
+# ---- 1, 2: parser throughput and memory ----
+
+def parser_runs(binary, shape, mb, reps, runs):
+    out = []
+    for _ in range(runs):
+        out.append(json.loads(run([binary, "--mb", str(mb), "--reps",
+                                   str(reps), "--shape", shape, "--json",
+                                   CORPUS])))
+    return out
+
+
+def summarize(results):
+    """Per method: the median over runs of MB/s and of each ratio, and
+    the range of the ratio to memchr."""
+    rows = []
+    for i, m in enumerate(results[0]["methods"]):
+        per = [r["methods"][i] for r in results]
+        row = {"name": m["name"], "chunk": m["chunk"]}
+        for key in ("mb_s", "replies_s", "vs_memchr", "vs_one_piece",
+                    "vs_naive"):
+            row[key] = statistics.median(x[key] for x in per)
+        row["vs_memchr_range"] = [min(x["vs_memchr"] for x in per),
+                                  max(x["vs_memchr"] for x in per)]
+        rows.append(row)
+    return rows
+
+
+# ---- 3: tester speed ----
+
+# Streams for exhaustive partitions: 2^(n-1) schedules for n bytes. Twenty
+# bytes is the issue's yardstick; guard pages (two mprotect calls a piece)
+# get a shorter one. --quick: 12 and 8 bytes.
+EXHAUSTIVE = {False: (r"250-mx.exa\r\n250 OK\r\n", r"250-mx\r\n250 OK\r\n"),
+              True: (r"250 abcdef\r\n", r"250 ab\r\n")}
+
+
+def unescape(s):
+    return s.encode().decode("unicode_escape").encode("latin-1")
+
+
+def split_run(binary, args):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "report.json")
+        run([binary, "--quiet", "--shape", "push", "--json", path] + args)
+        with open(path) as f:
+            r = json.load(f)
+    if r["failures"]:
+        raise Failed(f"smtp-split {' '.join(args)}: the reference failed")
+    return {"schedules": r["schedules"], "seconds": r["seconds"],
+            "per_s": r["schedules"] / max(r["seconds"], 1e-3)}
+
+
+def tester(binary, quick):
+    big, small = EXHAUSTIVE[quick]
+    cases = [("short reply, all families", ["--stream", SHORT], SHORT)]
+    if not quick:
+        cases.append(("long EHLO reply, all families", [EHLO], None))
+    for stream, clone, guard in ((big, True, False), (big, False, False),
+                                 (big, True, True), (small, True, True),
+                                 (small, False, True)):
+        n = len(unescape(stream))
+        cases.append((
+            f"exhaustive partitions, {'clone' if clone else 'no clone'}, "
+            f"{'guard pages' if guard else 'no guard pages'}",
+            ["--stream", stream, "--families", "exhaustive",
+             "--exhaustive-max", str(n)]
+            + ([] if clone else ["--no-clone"])
+            + ([] if guard else ["--no-guard"]), stream))
+    rows = []
+    for name, args, stream in cases:
+        size = len(unescape(stream)) if stream else os.path.getsize(EHLO)
+        rows.append(dict(name=name, bytes=size, **split_run(binary, args)))
+    return rows
+
+
+# ---- 4: fuzzer speed ----
+
+def fuzzers(quick):
+    seconds, targets = (1, ["parse"]) if quick else (5, None)
+    rows = []
+    for sanitize in (True, False):
+        for r in fuzz_speed.measure(seconds, targets=targets,
+                                    sanitize=sanitize):
+            r["build"] = ("ASan+UBSan (as ./run)" if sanitize
+                          else "no sanitizers")
+            rows.append(r)
+    return rows
+
+
+# ---- 5: growth ----
+
+def exponent(n0, t0, n1, t1):
+    """k in t ~ n^k between two sizes."""
+    return math.log(t1 / t0) / math.log(n1 / n0) if t0 > 0 and t1 > 0 \
+        else float("nan")
+
+
+def reply_of(size):
+    """One multiline reply of exactly `size` bytes (size >= 8)."""
+    lines, left = [], size
+    while left > 40:
+        lines.append(b"250-" + b"x" * 34 + b"\r\n")
+        left -= 40
+    lines.append(b"250 " + b"y" * (left - 6) + b"\r\n")
+    return b"".join(lines)
+
+
+def growth(parser_binary, split_binary, quick):
+    rows = {"parser": [], "split": [], "exhaustive": []}
+    sizes = [0.0625 * 2 ** k for k in range(2 if quick else 9)]
+    for mb in sizes:
+        r = json.loads(run([parser_binary, "--mb", str(mb), "--reps",
+                            "3" if quick else "9", "--shape", "mix",
+                            "--json", CORPUS]))
+        m = {x["name"]: x for x in r["methods"]}
+        rows["parser"].append({
+            "bytes": round(r["mb"] * 1e6),
+            "one_piece_s": m["srp in 1 MiB pieces"]["seconds"],
+            "chunks64_s": m["srp 64-byte chunks"]["seconds"],
+            "memchr_s": m["memchr line scan"]["seconds"]})
+    with tempfile.TemporaryDirectory() as d:
+        for size in ([32, 64] if quick else [32 * 2 ** k for k in range(6)]):
+            path = os.path.join(d, f"reply-{size}.smtp")
+            with open(path, "wb") as f:
+                f.write(reply_of(size))
+            rows["split"].append(dict(bytes=size,
+                                      **split_run(split_binary, [path])))
+    for n in (range(8, 11) if quick else range(8, 21, 2)):
+        stream = r"250 " + "x" * (n - 6) + r"\r\n"
+        rows["exhaustive"].append(dict(bytes=n, **split_run(
+            split_binary, ["--stream", stream, "--no-guard", "--families",
+                           "exhaustive", "--exhaustive-max", str(n)])))
+    for series, key in (("parser", "one_piece_s"), ("split", "seconds")):
+        pts = rows[series]
+        for a, b in zip(pts, pts[1:]):
+            b["exponent"] = exponent(a["bytes"], a[key], b["bytes"], b[key])
+    # Exhaustive partitions are exponential by design: the factor per byte.
+    pts = rows["exhaustive"]
+    for a, b in zip(pts, pts[1:]):
+        b["per_byte"] = (b["seconds"] / max(a["seconds"], 1e-3)) ** (
+            1 / (b["bytes"] - a["bytes"]))
+    return rows
+
+
+def plot(rows, path):
+    """growth.png: time per byte of input against input size (parser),
+    and smtp-split's time against stream size (log-log)."""
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "parser.dat")
+        s = os.path.join(d, "split.dat")
+        e = os.path.join(d, "exh.dat")
+        with open(p, "w") as f:
+            for r in rows["parser"]:
+                b = r["bytes"]
+                f.write(f"{b} {r['one_piece_s'] / b * 1e9} "
+                        f"{r['chunks64_s'] / b * 1e9} "
+                        f"{r['memchr_s'] / b * 1e9}\n")
+        with open(s, "w") as f:
+            f.writelines(f"{r['bytes']} {r['seconds']}\n"
+                         for r in rows["split"])
+        with open(e, "w") as f:
+            f.writelines(f"{r['bytes']} {r['seconds']}\n"
+                         for r in rows["exhaustive"])
+        script = f"""
+set terminal pngcairo size 1100,420 font ",10"
+set output "{path}"
+set multiplot layout 1,2
+set logscale x 2
+set xlabel "input bytes"
+set ylabel "ns per byte"
+set yrange [0:*]
+set key top right
+set title "Parser: flat = linear"
+plot "{p}" using 1:2 with linespoints title "srp, 1 MiB pieces", \\
+     "{p}" using 1:3 with linespoints title "srp, 64-byte chunks", \\
+     "{p}" using 1:4 with linespoints title "memchr line scan"
+set logscale xy 2
+set yrange [*:*]
+set ylabel "seconds"
+set xlabel "stream bytes"
+set key top left
+set title "smtp-split: one stream, log-log"
+plot "{s}" using 1:2 with linespoints title "all families (default)", \\
+     "{e}" using 1:2 with linespoints title "exhaustive partitions (clone)"
+unset multiplot
+"""
+        run(["gnuplot"], input=script)
+
+
+# ---- output ----
+
+def fmt(x, digits=2):
+    return f"{x:.{digits}f}"
+
+
+def markdown(res):
+    out = []
+    add = out.append
+    meta = res["meta"]
+    add(f"Measured by `{meta['command']}` at commit {meta['commit']} on "
+        f"{meta['machine']}, {meta['date']}.\n")
+    mix = {r["name"]: r for r in res["parser"]["mix"]}
+    one = mix["srp in 1 MiB pieces"]
+    c4096 = mix["srp 4096-byte chunks"]
+    add("### Parser throughput, corpus mix\n")
+    add(f"Median of {res['parser']['runs']} runs of `parser_bench --mb "
+        f"{res['parser']['mb']} --reps {res['parser']['reps']}`; ratios of "
+        "times measured side by side; the memchr range is over the runs.\n")
+    add("| method | MB/s | replies/s | x memchr (range) | x one piece | "
+        "x naive |")
+    add("|---|---:|---:|---:|---:|---:|")
+    for r in res["parser"]["mix"]:
+        lo, hi = r["vs_memchr_range"]
+        add(f"| {r['name']} | {r['mb_s']:.0f} | "
+            f"{r['replies_s'] / 1e6:.1f} M | {fmt(r['vs_memchr'])} "
+            f"({fmt(lo)}-{fmt(hi)}) | {fmt(r['vs_one_piece'])} | "
+            f"{fmt(r['vs_naive'])} |")
+    chunked = [r for r in res["parser"]["mix"]
+               if r["name"].startswith("srp") and r["chunk"] > 1]
+    add("\nAgainst the targets:\n")
+    add(f"- at least 0.5 x memchr on the mix with large chunks: "
+        f"{fmt(one['vs_memchr'])} in 1 MiB pieces, "
+        f"{fmt(c4096['vs_memchr'])} in 4096-byte chunks "
+        f"(runs ranged {fmt(c4096['vs_memchr_range'][0])}-"
+        f"{fmt(c4096['vs_memchr_range'][1])})")
+    add(f"- at least 3x the naive reader: {fmt(c4096['vs_naive'])}x, both "
+        "reading 4096-byte chunks")
+    add("- chunked within 2x of one piece (one-byte pieces aside): "
+        + ", ".join(f"{r['chunk']}-byte chunks {fmt(r['vs_one_piece'])}"
+                    for r in chunked)
+        + " of the one-piece speed")
+    for shape in SHAPES[1:]:
+        add(f"\n### Parser throughput, {shape}\n")
+        add("| method | MB/s | x memchr | x one piece | x naive |")
+        add("|---|---:|---:|---:|---:|")
+        for r in res["parser"][shape]:
+            add(f"| {r['name']} | {r['mb_s']:.0f} | {fmt(r['vs_memchr'])} "
+                f"| {fmt(r['vs_one_piece'])} | {fmt(r['vs_naive'])} |")
+    mem = res["memory"]
+    add("\n### Memory\n")
+    add(f"- parser state: {mem['state_bytes']} bytes "
+        "(`sizeof(struct srp_parser)`, 8192 of them the line buffer)")
+    add(f"- heap calls while parsing, all shapes and chunkings: "
+        f"{mem['heap_calls']}")
+    add("\n### smtp-split speed (reference subject, push shape)\n")
+    add("| case | stream bytes | schedules | seconds | schedules/s |")
+    add("|---|---:|---:|---:|---:|")
+    for r in res["tester"]:
+        add(f"| {r['name']} | {r['bytes']} | {r['schedules']} | "
+            f"{r['seconds']:.3f} | {r['per_s']:.0f} |")
+    add("\n### Fuzzer speed (one job, inputs up to 1024 bytes)\n")
+    add("| target | engine | build | exec/s |")
+    add("|---|---|---|---:|")
+    for r in res["fuzz"]:
+        add(f"| {r['target']} | {r['engine']} | {r['build']} | "
+            f"{r['exec_per_s']:.0f} |")
+    g = res["growth"]
+    add("\n### Growth as the input doubles\n")
+    add("Exponent k in t ~ n^k between neighbouring sizes: 1 is linear.\n")
+    add("| parser input | 1 MiB pieces, ns/byte | 64-byte chunks, ns/byte "
+        "| k |")
+    add("|---:|---:|---:|---:|")
+    for r in g["parser"]:
+        add(f"| {r['bytes']} | {r['one_piece_s'] / r['bytes'] * 1e9:.3f} | "
+            f"{r['chunks64_s'] / r['bytes'] * 1e9:.3f} | "
+            f"{fmt(r['exponent']) if 'exponent' in r else ''} |")
+    add("\n| smtp-split, one reply of | schedules | seconds | k |")
+    add("|---:|---:|---:|---:|")
+    for r in g["split"]:
+        add(f"| {r['bytes']} B | {r['schedules']} | {r['seconds']:.3f} | "
+            f"{fmt(r['exponent']) if 'exponent' in r else ''} |")
+    add("\nExhaustive partitions are exponential by design (2^(n-1) "
+        "schedules): the factor per added byte, 2 when each schedule costs "
+        "the same.\n")
+    add("| exhaustive partitions of | schedules | seconds | x per byte |")
+    add("|---:|---:|---:|---:|")
+    for r in g["exhaustive"]:
+        add(f"| {r['bytes']} B | {r['schedules']} | {r['seconds']:.3f} | "
+            f"{fmt(r['per_byte']) if 'per_byte' in r else ''} |")
+    add("\n![growth](growth.png)")
+    return "\n".join(out) + "\n"
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} " \
+           f"CPUs ({model})"
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="each part once and briefly (what CI runs)")
+    ap.add_argument("--out", help="results folder (default bench/results; "
+                    "with --quick BUILD/quick-results)")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build", "bench"),
+                    help="build folder (default build/bench)")
+    a = ap.parse_args()
+    out = a.out or (os.path.join(a.build, "quick-results") if a.quick
+                    else os.path.join(HERE, "results"))
+    os.makedirs(out, exist_ok=True)
+    q = a.quick
+    try:
+        pb, split = build(a.build)
+        mb, reps, runs = (0.5, 3, 1) if q else (16, 11, 5)
+        parser, heap, state = {}, 0, 0
+        for shape in SHAPES:
+            print(f"bench: parser, {shape}", file=sys.stderr)
+            results = parser_runs(pb, shape, mb, reps, runs)
+            parser[shape] = summarize(results)
+            heap += sum(r["heap_calls_parsing"] for r in results)
+            state = results[0]["state_bytes"]
+        parser.update(mb=mb, reps=reps, runs=runs)
+        print("bench: smtp-split", file=sys.stderr)
+        tester_rows = tester(split, q)
+        print("bench: fuzzers", file=sys.stderr)
+        fuzz_rows = fuzzers(q)
+        print("bench: growth", file=sys.stderr)
+        grow = growth(pb, split, q)
+        plot(grow, os.path.join(out, "growth.png"))
+    except (Failed, fuzz_speed.BenchError) as e:
+        sys.exit(f"bench: {e}")
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short",
+                             "HEAD"], stdout=subprocess.PIPE, text=True
+                            ).stdout.strip() or "unknown"
+    res = {"meta": {"command": "./run bench" + (" --quick" if q else ""),
+                    "commit": commit, "machine": machine(),
+                    "date": time.strftime("%Y-%m-%d")},
+           "parser": parser, "memory": {"state_bytes": state,
+                                        "heap_calls": heap},
+           "tester": tester_rows, "fuzz": fuzz_rows, "growth": grow}
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+        f.write("\n")
+    text = markdown(res)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(text)
+    print(text)
+    print(f"bench: results in {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
