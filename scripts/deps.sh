@@ -8,7 +8,9 @@
 # these). scripts/oss_fuzz_check.py holds the Dockerfiles to these lists.
 SRH_RUN_PACKAGES="cmake make gcc libc6-dev clang libclang-rt-14-dev python3"
 SRH_AFL_PACKAGES="afl++"
-SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml"
+SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml gnuplot-nox"
+# ./run bench: the fuzzers of both engines, and gnuplot for its plot.
+SRH_BENCH_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES gnuplot-nox"
 # What oss-fuzz/build.sh runs besides the compilers (the base-builder image
 # has it already; its Dockerfiles install it anyway, so that no change of
 # base can drop it), and what building the root Dockerfile here takes: podman and runc, as no Docker engine runs, and debootstrap for a
