@@ -269,15 +269,18 @@ set terminal pngcairo size 1100,420 font ",10"
 set output "{path}"
 set multiplot layout 1,2
 set logscale x 2
-set xlabel "input bytes"
+set format x "%g"
+set xlabel "input MB"
 set ylabel "ns per byte"
-set yrange [0:*]
+set yrange [0:1.6]
 set key top right
 set title "Parser: flat = linear"
-plot "{p}" using 1:2 with linespoints title "srp, 1 MiB pieces", \\
-     "{p}" using 1:3 with linespoints title "srp, 64-byte chunks", \\
-     "{p}" using 1:4 with linespoints title "memchr line scan"
-set logscale xy 2
+plot "{p}" using ($1/1e6):2 with linespoints title "srp, 1 MiB pieces", \\
+     "{p}" using ($1/1e6):3 with linespoints title "srp, 64-byte chunks", \\
+     "{p}" using ($1/1e6):4 with linespoints title "memchr line scan"
+set logscale x 2
+set logscale y 10
+set format y "%g"
 set yrange [*:*]
 set ylabel "seconds"
 set xlabel "stream bytes"
