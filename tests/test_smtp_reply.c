@@ -337,17 +337,17 @@ static void test_8bit_lenient(void **state)
 	SC_CHECK(&lenient, "550 \xff\x02\r\n", "E CONTROL @5 line=1/1\n");
 }
 
-/* A bad byte at each position of a long text, through the 8-byte scan. */
+/* A bad byte at each position of a long text, through the 16-byte scan,
+ * its tail and the byte-by-byte path. */
 static void test_bad_byte_at_every_position(void **state)
 {
 	(void)state;
 	static const struct {
 		char byte;
 		const char *name;
-	} bad[] = {{'\0', "NUL"},
-		   {'\x05', "CONTROL"},
-		   {'\x80', "EIGHT_BIT"},
-		   {'\n', "BARE_LF"},
+	} bad[] = {{'\0', "NUL"},	  {'\x05', "CONTROL"},
+		   {'\x7f', "CONTROL"},	  {'\x80', "EIGHT_BIT"},
+		   {'\xff', "EIGHT_BIT"}, {'\n', "BARE_LF"},
 		   {'\r', "BARE_CR"}};
 	char in[48], want[64];
 
@@ -360,6 +360,28 @@ static void test_bad_byte_at_every_position(void **state)
 			snprintf(want, sizeof want, "E %s @%zu line=1/1\n",
 				 bad[b].name, at);
 			sc_check(NULL, in, 42, want);
+		}
+
+	/* Bytes the scan must pass: HT anywhere, 0x80-0xFF when lenient. */
+	struct srp_config lenient = config(SRP_LENIENT_8BIT);
+	static const char *const ok[][2] = {
+		{"\t", "\\t"}, {"\x80", "\\x80"}, {"\xff", "\\xff"}};
+	char text[64];
+	for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++)
+		for (size_t at = 4; at < 40; at++) {
+			memset(in, 'q', 40);
+			memcpy(in, "421 ", 4);
+			memcpy(in + 40, "\r\n", 2);
+			in[at] = ok[k][0][0];
+			/* The transcript escapes it: "qq\tqq". */
+			snprintf(text, sizeof text, "%.*s%s%.*s", (int)(at - 4),
+				 in + 4, ok[k][1], (int)(39 - at), in + at + 1);
+			char full[256];
+			snprintf(full, sizeof full,
+				 "L 421 last #1 @0..42 \"%s\"\n"
+				 "R 421 lines=1 @0..42 esc=-\nEND\n",
+				 text);
+			sc_check(k == 0 ? NULL : &lenient, in, 42, full);
 		}
 }
 

@@ -137,6 +137,13 @@ static void test_reference_passes(void **state)
 	}
 }
 
+static void *crashing_clone(const void *self, struct srh_recorder *rec)
+{
+	(void)self;
+	(void)rec;
+	abort();
+}
+
 /* Exhaustive partitions with prefix sharing (the reference can clone). */
 static void test_exhaustive_partitions(void **state)
 {
@@ -154,11 +161,21 @@ static void test_exhaustive_partitions(void **state)
 	uint64_t shared = r.stats.schedules;
 	chk_result_free(&r);
 
-	/* --no-clone: every partition from the start, the same ones. */
+	/* --no-clone: every partition from the start, the same ones, and
+	 * clone is never called: here it would crash the run. */
+	struct srh_subject no_clone = *o.subject;
+	no_clone.clone = crashing_clone;
+	o.subject = &no_clone;
+	o.run.guard = false; /* test_guard_rewind covers the guard pages */
 	o.no_clone = true;
 	run(&o, "250-ab\r\n250 c\r\n", &r);
 	assert_int_equal(r.nfail, 0);
 	assert_int_equal(r.stats.schedules, shared);
+	chk_result_free(&r);
+	o.no_clone = false;
+	o.shrink = false;
+	run(&o, "250-ab\r\n250 c\r\n", &r);
+	expect(&o, &r, CHK_O_CRASH);
 	chk_result_free(&r);
 }
 
