@@ -2,8 +2,9 @@
  * guard.c - see guard.h. Pieces are carved out of large no-access
  * reservations, each piece's pages made accessible while it is fed: two
  * mprotect calls a piece, however small. Poisoned pieces stay reserved
- * until guard_release(), so their addresses are not reused by a later
- * piece and a retained pointer cannot silently read new data.
+ * until guard_release() or a guard_rewind() past them, so their addresses
+ * are not reused by a later piece while a retained pointer could still
+ * silently read new data through them.
  */
 #define _DEFAULT_SOURCE
 #include "guard.h"

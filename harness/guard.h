@@ -36,7 +36,10 @@ void guard_release(struct guard *g);
  * carved since out again, so that a tree of runs (one piece per node)
  * needs pages for its depth, not for its size. Only rewind once every
  * subject instance that saw those pieces is destroyed: until then a
- * retained pointer must keep faulting, not read a later piece. */
+ * retained pointer must keep faulting, not read a later piece. (A clone
+ * that shares state with its original breaks that: a pointer kept in the
+ * shared part outlives the copy, and after a rewind reads the next
+ * sibling's piece instead of faulting.) */
 struct guard_mark {
 	size_t nmaps;
 	unsigned char *next;

@@ -630,7 +630,7 @@ static void write_json(const struct cli *cli, const struct chk_result *r,
 
 	sb_addf(&j,
 		"{\"subject\":\"%s\",\"seed\":%llu,\"streams\":%zu,"
-		"\"schedules\":%llu,\"seconds\":%.3f,\"capped_pairs\":%llu,"
+		"\"schedules\":%llu,\"seconds\":%.6f,\"capped_pairs\":%llu,"
 		"\"capped_exhaustive\":%llu,\"budget_hit\":%s,\"failures\":[",
 		cli->o.subject->name, (unsigned long long)cli->o.seed, ninputs,
 		(unsigned long long)st->schedules, chk_now() - cli->o.start_s,
