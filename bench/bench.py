@@ -556,6 +556,12 @@ def main():
                     else os.path.join(HERE, "results"))
     os.makedirs(out, exist_ok=True)
     q = a.quick
+    # What is measured: "-dirty" when the work tree differs from the
+    # commit. Taken first, as this run rewrites tracked files itself.
+    commit = subprocess.run(["git", "-C", ROOT, "describe", "--always",
+                             "--dirty", "--exclude=*"],
+                            stdout=subprocess.PIPE, text=True
+                            ).stdout.strip() or "unknown"
     try:
         pb, split = build(a.build)
         mb, reps, runs = (0.5, 3, 1) if q else (16, 11, 5)
@@ -576,11 +582,6 @@ def main():
         plot(grow, os.path.join(out, "growth.png"))
     except (Failed, fuzz_speed.BenchError) as e:
         sys.exit(f"bench: {e}")
-    # "-dirty" when the work tree differed from the commit.
-    commit = subprocess.run(["git", "-C", ROOT, "describe", "--always",
-                             "--dirty", "--exclude=*"],
-                            stdout=subprocess.PIPE, text=True
-                            ).stdout.strip() or "unknown"
     res = {"meta": {"command": "./run bench" + (" --quick" if q else ""),
                     "commit": commit, "machine": machine(),
                     "date": time.strftime("%Y-%m-%d")},
