@@ -484,7 +484,8 @@ which copies every line).
 Memory: the parser's state is {r['memory']['state_bytes']} bytes whatever the input, 8192 of
 them the line buffer; **{r['memory']['heap_calls']} heap calls** while parsing, counted by
 interposing `malloc`, `calloc`, `realloc` and `free`, over every shape and
-chunking.
+chunking (the run fails unless the same counter sees the msmtp-like
+reader's calls).
 
 ### smtp-split speed
 
