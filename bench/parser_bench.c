@@ -24,6 +24,7 @@
 
 #include "naive_parser.h"
 #include "smtp_reply.h"
+#include "strbuf.h"
 
 /* ---- heap calls: malloc and friends interposed ----
  * A counter has no other home than a global: malloc takes no context. */
@@ -56,25 +57,6 @@ void free(void *p)
 	if (p)
 		heap_calls++;
 	__libc_free(p);
-}
-
-struct bytes {
-	char *s;
-	size_t len, cap;
-};
-
-static void add(struct bytes *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s) {
-			perror("parser_bench");
-			exit(2);
-		}
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
 }
 
 static double now(void)
@@ -191,10 +173,10 @@ static bool parses(const struct srp_config *cfg, const char *s, size_t len)
 /* ---- the inputs ---- */
 
 /* The corpus's streams that the strict parser accepts, repeated. */
-static void build_mix(struct bytes *b, const char *dir, size_t want,
+static void build_mix(struct strbuf *b, const char *dir, size_t want,
 		      const struct srp_config *cfg)
 {
-	struct bytes once = {0};
+	struct strbuf once = {0};
 	struct dirent **names;
 	int n = scandir(dir, &names, NULL, alphasort);
 
@@ -210,16 +192,16 @@ static void build_mix(struct bytes *b, const char *dir, size_t want,
 		    snprintf(path, sizeof path, "%s/%s", dir, nm) <
 			    (int)sizeof path) {
 			FILE *f = fopen(path, "rb");
-			struct bytes one = {0};
+			struct strbuf one = {0};
 			char buf[4096];
 			size_t k;
 			while (f && (k = fread(buf, 1, sizeof buf, f)) > 0)
-				add(&one, buf, k);
+				sb_add(&one, buf, k);
 			if (f)
 				fclose(f);
 			if (one.len && parses(cfg, one.s, one.len))
-				add(&once, one.s, one.len);
-			free(one.s);
+				sb_add(&once, one.s, one.len);
+			sb_free(&one);
 		}
 		free(names[i]);
 	}
@@ -229,11 +211,12 @@ static void build_mix(struct bytes *b, const char *dir, size_t want,
 		exit(2);
 	}
 	while (b->len < want)
-		add(b, once.s, once.len);
-	free(once.s);
+		sb_add(b, once.s, once.len);
+	sb_free(&once);
 }
 
-static void build_lines(struct bytes *b, size_t want, size_t text, size_t lines)
+static void build_lines(struct strbuf *b, size_t want, size_t text,
+			size_t lines)
 {
 	char *line = malloc(text + 6);
 	if (!line)
@@ -243,9 +226,9 @@ static void build_lines(struct bytes *b, size_t want, size_t text, size_t lines)
 	memcpy(line + 4 + text, "\r\n", 2);
 	while (b->len < want) {
 		for (size_t i = 0; i + 1 < lines; i++)
-			add(b, line, text + 6);
+			sb_add(b, line, text + 6);
 		line[3] = ' ';
-		add(b, line, text + 6);
+		sb_add(b, line, text + 6);
 		line[3] = '-';
 	}
 	free(line);
@@ -310,7 +293,7 @@ int main(int argc, char **argv)
 
 	struct srp_config cfg;
 	srp_config_init(&cfg);
-	struct bytes in = {0};
+	struct strbuf in = {0};
 	size_t want = (size_t)(mb * 1e6);
 	if (!strcmp(shape, "mix")) {
 		if (!dir)
@@ -426,6 +409,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "parser_bench: a method failed or miscounted, "
 				"the parser allocated, or the heap counter "
 				"missed the naive reader's allocations\n");
-	free(in.s);
+	sb_free(&in);
 	return bad;
 }
