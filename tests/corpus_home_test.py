@@ -18,6 +18,8 @@ import sys
 import tempfile
 import zipfile
 
+from checks import Checks  # tests/, the script's own folder
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -39,12 +41,7 @@ def tree_state(path):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="corpus-home-")
-    failures = []
-
-    def check(cond, what):
-        print(("ok   " if cond else "FAIL ") + what, flush=True)
-        if not cond:
-            failures.append(what)
+    check = Checks("corpus home")
 
     try:
         bindir = fuzzing.build("libfuzzer")
@@ -127,9 +124,7 @@ def main():
               "corpus/ untouched (--into-corpus named another folder)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("corpus home: " + ("passed" if not failures
-                             else f"{len(failures)} failed"))
-    return 1 if failures else 0
+    return check.status()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks  # tests/, the script's own folder
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -22,12 +24,7 @@ def listing(path):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="session-save-")
-    failures = []
-
-    def check(cond, what):
-        print(("ok   " if cond else "FAIL ") + what, flush=True)
-        if not cond:
-            failures.append(what)
+    check = Checks("session save")
 
     try:
         save, work = os.path.join(tmp, "save"), os.path.join(tmp, "work")
@@ -55,9 +52,7 @@ def main():
               "build/session/ untouched")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("session save: " + ("passed" if not failures
-                              else f"{len(failures)} failed"))
-    return 1 if failures else 0
+    return check.status()
 
 
 if __name__ == "__main__":
