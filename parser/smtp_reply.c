@@ -34,12 +34,11 @@ enum state {
 	ST_ERROR,
 };
 
-enum byte_class { C_TEXT, C_CR, C_LF, C_NUL, C_CONTROL, C_HIGH };
+enum byte_class { C_CR, C_LF, C_NUL, C_CONTROL, C_HIGH };
 
+/* What a byte that is not text is. */
 static enum byte_class classify(unsigned char c)
 {
-	if ((c >= 0x20 && c < 0x7F) || c == '\t')
-		return C_TEXT;
 	if (c == '\r')
 		return C_CR;
 	if (c == '\n')
@@ -50,6 +49,13 @@ static enum byte_class classify(unsigned char c)
 }
 
 #ifndef __SSE2__
+/* HT, 0x20-0x7E, and 0x80-0xFF when accept_high. */
+static bool text_byte(unsigned char c, bool accept_high)
+{
+	return (c >= 0x20 && c != 0x7F && (c < 0x80 || accept_high)) ||
+	       c == '\t';
+}
+
 /* True when none of the 8 bytes at s is below 0x20 or above 0x7E.
  * (HT gives a false "no", which the byte loop then accepts.) */
 static bool plain8(const unsigned char *s)
@@ -119,10 +125,7 @@ static size_t scan_text(const unsigned char *s, size_t i, size_t end,
 	for (;;) {
 		while (end - i >= 8 && plain8(s + i))
 			i += 8;
-		if (i == end)
-			return i;
-		enum byte_class c = classify(s[i]);
-		if (c != C_TEXT && !(c == C_HIGH && accept_high))
+		if (i == end || !text_byte(s[i], accept_high))
 			return i;
 		i++;
 	}
