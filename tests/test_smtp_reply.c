@@ -194,6 +194,17 @@ static void test_copy_goes_on_alike(void **state)
 	assert_int_equal(srp_line(&q)->len, 10);
 	assert_memory_equal(srp_line(&q)->text, "first line", 10);
 
+	/* A line delivered from the caller's buffer, and an empty one. */
+	struct srp_parser r;
+	srp_init(&r, NULL);
+	assert_int_equal(srp_feed(&r, in, 16, &used), SRP_LINE);
+	srp_copy(&q, &r);
+	assert_ptr_equal(srp_line(&q)->text, in + 4);
+	assert_int_equal(srp_feed(&r, "250-\r\n", 6, &used), SRP_LINE);
+	srp_copy(&q, &r);
+	assert_ptr_equal(srp_line(&q)->text, q.buf);
+	assert_int_equal(srp_line(&q)->len, 0);
+
 	/* Forked inside the text of a line cut across feeds. */
 	assert_int_equal(srp_feed(&p, in + 16, 10, &used), SRP_NEED_MORE);
 	srp_copy(&q, &p);
