@@ -9,8 +9,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -164,11 +166,13 @@ struct reader_arg {
 	int fd;
 	struct tr_transcript *t;
 	_Atomic bool done; /* read_fd returned: nobody drains any more */
+	_Atomic pid_t tid; /* the reader thread's id, 0 until it runs */
 };
 
 static void *reader_main(void *p)
 {
 	struct reader_arg *r = p;
+	r->tid = (pid_t)syscall(SYS_gettid);
 	r->s->read_fd(r->fd, &r->t->rec);
 	r->done = true;
 	return NULL;
@@ -188,16 +192,45 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Wait until the reader has read every byte written so far. */
+/* Whether thread tid is running or waiting for a CPU (state R), as
+ * opposed to asleep. Not yet started counts as runnable. */
+static bool runnable(pid_t tid)
+{
+	char path[64], stat[512];
+
+	if (tid == 0)
+		return true;
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(stat, 1, sizeof stat - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	const char *close_paren = strrchr(stat, ')'); /* comm may hold ')' */
+	return close_paren && close_paren[1] == ' ' && close_paren[2] == 'R';
+}
+
+/* Wait until the reader has read every byte written so far. The wait is
+ * bounded by max_ms of the reader sleeping with bytes queued (it reads
+ * no more); while it is runnable it only lacks a CPU - on a loaded
+ * machine that can take longer than max_ms, and writing the next piece
+ * then would merge two pieces into one read and test another schedule.
+ * A reader that spins without reading meets the sandbox's deadline. */
 static void wait_drained(struct reader_arg *r, unsigned max_ms)
 {
-	uint64_t until = now_us() + (uint64_t)max_ms * 1000;
+	uint64_t asleep_us = 0, limit = (uint64_t)max_ms * 1000;
+	uint64_t last = now_us();
 	int queued = 0;
 
 	while (!r->done && ioctl(r->fd, FIONREAD, &queued) == 0 && queued > 0 &&
-	       now_us() < until) {
+	       asleep_us < limit) {
 		struct timespec ts = {0, 20000};
 		nanosleep(&ts, NULL);
+		uint64_t now = now_us();
+		if (!runnable(r->tid))
+			asleep_us += now - last;
+		last = now;
 	}
 }
 
@@ -225,7 +258,7 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 		perror("smtp-split: socketpair");
 		_exit(3);
 	}
-	struct reader_arg arg = {s, sv[1], t, false};
+	struct reader_arg arg = {s, sv[1], t, false, 0};
 	t->fed = 0; /* fd events are not tagged */
 	if (pthread_create(&reader, NULL, reader_main, &arg) != 0) {
 		perror("smtp-split: pthread_create");

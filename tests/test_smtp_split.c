@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +24,7 @@
 #include "guard.h"
 #include "loader.h"
 #include "report.h"
+#include "runner.h"
 
 static const char kb_stream[] = "354-Line 1\r\n354 Send message\r\n";
 static const char cve_stream[] = "250-first\r\n250\r\n221 2.0.0 Bye\r\n";
@@ -241,6 +243,52 @@ static void test_kb912341_reader(void **state)
 	assert_memory_equal(f->stream.s, "354-", 4);
 	assert_true(bytes_are(f, "354-\r\n354 \r\n"));
 	chk_result_free(&r);
+}
+
+/* A reader that computes for a while before every read: runnable, not
+ * draining. Each read is one reply, as in the KB912341 reader. */
+static void busy_read_fd(int fd, struct srh_recorder *rec)
+{
+	char buf[256];
+
+	for (;;) {
+		struct timespec t0, t;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		do /* 30 ms of the thread's own CPU time */
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		while ((t.tv_sec - t0.tv_sec) * 1000000000L +
+			       (t.tv_nsec - t0.tv_nsec) <
+		       30000000L);
+		if (read(fd, buf, sizeof buf) <= 0)
+			break;
+		srh_reply(rec, 354, NULL);
+	}
+	srh_end(rec);
+}
+
+/* Each piece reaches the reader on its own even when the reader takes
+ * longer than the drain wait to get to its next read: a busy or starved
+ * reader must not have two pieces merged into one read (CI once passed
+ * the KB912341 reader under load that way). */
+static void test_busy_reader_gets_pieces_apart(void **state)
+{
+	(void)state;
+	static const struct srh_subject busy = {
+		.abi = SRH_SUBJECT_ABI,
+		.name = "busy-reader",
+		.read_fd = busy_read_fd,
+	};
+	struct run_opts ro = {.drain_wait_ms = 2};
+	struct sched sc = {0};
+	struct tr_transcript t;
+
+	tr_init(&t);
+	sched_add(&sc, 6, 0, false);
+	run_fd(&busy, &ro, (const unsigned char *)"354-\r\n354 \r\n", 12, &sc,
+	       &t);
+	assert_int_equal(tr_replies(&t), 2);
+	tr_free(&t);
+	sched_free(&sc);
 }
 
 static void test_crlf_split(void **state)
@@ -610,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_exhaustive_partitions),
 		cmocka_unit_test(test_guard_rewind),
 		cmocka_unit_test(test_kb912341_reader),
+		cmocka_unit_test(test_busy_reader_gets_pieces_apart),
 		cmocka_unit_test(test_crlf_split),
 		cmocka_unit_test(test_static_buffer),
 		cmocka_unit_test(test_short_timeout),
