@@ -13,19 +13,6 @@ static const char *shape_name(enum chk_shape s)
 	return s == CHK_PUSH ? "push" : "fd";
 }
 
-/* Single-quote s for a POSIX shell. */
-static void report_shell_quote(struct strbuf *out, const char *s)
-{
-	sb_adds(out, "'");
-	for (; *s; s++) {
-		if (*s == '\'')
-			sb_adds(out, "'\\''");
-		else
-			sb_add(out, s, 1);
-	}
-	sb_adds(out, "'");
-}
-
 static void escaped_stream(const struct chk_failure *f, struct strbuf *out)
 {
 	sb_add_escaped(out, f->stream.s, f->stream.len);
@@ -37,21 +24,21 @@ void report_repro(const struct chk_opts *o, const char *input,
 	struct strbuf esc = {0};
 
 	if (strpbrk(o->prog, " '\"\\$"))
-		report_shell_quote(out, o->prog);
+		sb_add_shell_quoted(out, o->prog);
 	else
 		sb_adds(out, o->prog);
 	sb_adds(out, " --subject ");
-	report_shell_quote(out, o->subject_arg);
+	sb_add_shell_quoted(out, o->subject_arg);
 	if (o->shapes != (1u << f->shape))
 		sb_addf(out, " --shape %s", shape_name(f->shape));
 	if (f->oracle == CHK_O_EXPECTED) {
 		sb_adds(out, " ");
-		report_shell_quote(out, input);
+		sb_add_shell_quoted(out, input);
 		return;
 	}
 	escaped_stream(f, &esc);
 	sb_adds(out, " --stream ");
-	report_shell_quote(out, sb_str(&esc));
+	sb_add_shell_quoted(out, sb_str(&esc));
 	sb_free(&esc);
 	/* Checks that are not one schedule rerun their whole family. */
 	if (f->oracle == CHK_O_PREFIX || strcmp(f->family, "prefix") == 0)

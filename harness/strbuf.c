@@ -120,6 +120,18 @@ static int hex(char c)
 	return -1;
 }
 
+void sb_add_shell_quoted(struct strbuf *b, const char *s)
+{
+	sb_adds(b, "'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			sb_adds(b, "'\\''");
+		else
+			sb_add(b, s, 1);
+	}
+	sb_adds(b, "'");
+}
+
 bool sb_unescape(struct strbuf *b, const char *s, size_t *bad)
 {
 	for (size_t i = 0; s[i]; i++) {

@@ -1,0 +1,66 @@
+/*
+ * scenario.h - a scripted SMTP dialogue for smtp-torture: what the server
+ * answers to each command, and the scenario's own cuts.
+ *
+ * File form (one statement a line, '#' starts a comment):
+ *   name kb912341
+ *   about "a multiline 354 whose second line comes after a pause"
+ *   greeting "220 torture.example ESMTP\r\n"
+ *   on DATA "354-Line 1\r\n354 Send message\r\n"
+ *   on AUTH "334 VXNlcm5hbWU6\r\n" "334 UGFzc3dvcmQ6\r\n" "235 ok\r\n"
+ *   cut DATA 12@500
+ *   deadline 15000
+ * A reply is strings joined by '+', each optionally repeated: "x"*1990.
+ * Several replies after "on VERB" answer the command and then the client's
+ * next lines, in turn (AUTH challenges). VERB "." is the end of data;
+ * "on *" answers any other command (default 502). "cut" takes the schedule text
+ * form (schedule.h) with offsets counted from the first byte of that reply
+ * ("greeting" for the greeting).
+ */
+#ifndef SRH_SCENARIO_H
+#define SRH_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "schedule.h"
+#include "strbuf.h"
+
+/* Bounds on what a scenario file may hold. */
+#define SCN_MAX_VERBS		32
+#define SCN_MAX_REPLIES		8	   /* replies chained after one verb */
+#define SCN_MAX_REPLY		(1u << 20) /* bytes in one reply */
+#define SCN_MAX_VERB_LEN	15
+#define SCN_DEFAULT_DEADLINE_MS 15000u
+
+struct scn_verb {
+	char verb[SCN_MAX_VERB_LEN + 1]; /* upper case; "." end of data */
+	struct strbuf reply[SCN_MAX_REPLIES];
+	size_t nreplies;
+	struct sched cuts; /* offsets within reply[0]; none when empty */
+};
+
+struct scn {
+	char name[64];
+	struct strbuf about;
+	struct strbuf greeting;
+	struct sched greeting_cuts;
+	struct strbuf unknown; /* to any other command ("on *") */
+	struct scn_verb verbs[SCN_MAX_VERBS]; /* the defaults first */
+	size_t nverbs;
+	unsigned deadline_ms;
+};
+
+/* Load a scenario file over the defaults (see scn_init). False, with
+ * "file:line: what" in err, on any malformed statement. */
+bool scn_load(struct scn *s, const char *path, struct strbuf *err);
+/* The default dialogue: a plain ESMTP server that accepts one message. */
+void scn_init(struct scn *s);
+void scn_free(struct scn *s);
+
+/* The entry answering a command line whose first word is verb (any
+ * case); NULL: the reply is s->unknown. */
+const struct scn_verb *scn_find(const struct scn *s, const char *verb,
+				size_t len);
+
+#endif

@@ -1,0 +1,770 @@
+/*
+ * smtp_torture.c - smtp-torture: play a scripted SMTP dialogue to a real
+ * client over loopback, cutting and delaying the replies, and judge every
+ * run against the run where each reply left in one piece.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+#include "schedule.h"
+#include "strbuf.h"
+#include "wire.h"
+
+static const char usage[] =
+	"usage: smtp-torture --scenario FILE [options] -- COMMAND [ARG...]\n"
+	"       smtp-torture --scenario FILE --wait [options]\n"
+	"Serves FILE's dialogue on 127.0.0.1 and runs COMMAND once per "
+	"schedule;\n"
+	"\"{port}\" in an argument (and $SRH_TORTURE_PORT) is the port.\n"
+	"  --scenario FILE    the dialogue (harness/wire/scenarios/*.scn)\n"
+	"  --cuts SCHED       run this one schedule (e.g. \"12@500\") only\n"
+	"  --families LIST    scripted,lines,single,delays,random "
+	"(scripted,lines)\n"
+	"  --pause MS         pause of the lines and delays families (200)\n"
+	"  --random N         schedules of the random family (20)\n"
+	"  --seed N           of the random family (1)\n"
+	"  --max-runs N       client runs in all, shrinking aside (200)\n"
+	"  --shrink-runs N    runs to shrink a failure (24; 0: none)\n"
+	"  --deadline MS      per run (the scenario's, or 15000)\n"
+	"  --ipv6             listen on ::1\n"
+	"  --port N           listen on N (0: any free port)\n"
+	"  --wait             no command: wait for your own client, once per\n"
+	"                     schedule\n"
+	"  --json FILE        write the verdicts as JSON\n"
+	"  --quiet            only failures and the summary\n"
+	"  -h, --help         this text\n"
+	"Verdicts: ok, fail, false-failure, duplicate, hang, early-talk, "
+	"lost,\ndiffers. Exit status: 0 every schedule as the one-piece run, "
+	"1 not, 2 error.\n";
+
+/* ---- verdicts -------------------------------------------------------------
+ */
+
+/* In rising order of harm: a run's verdict is its worst flag. */
+enum verdict {
+	V_OK,
+	V_DIFFERS,   /* delivered once, but other commands or body */
+	V_FAIL,	     /* nothing accepted, and the client says so */
+	V_EARLY,     /* talked while a reply was incomplete */
+	V_LOST,	     /* nothing accepted, yet the client says it sent */
+	V_FALSE,     /* accepted, yet the client says it failed: a retry
+			will duplicate it */
+	V_DUPLICATE, /* accepted more than once */
+	V_HANG,	     /* past the deadline */
+	V_COUNT
+};
+
+static const char *const verdict_name[V_COUNT] = {
+	"ok",	"differs",	 "fail",      "early-talk",
+	"lost", "false-failure", "duplicate", "hang",
+};
+
+static unsigned flags_of(const struct wire_outcome *r,
+			 const struct wire_outcome *base, bool have_status)
+{
+	unsigned f = 0;
+
+	if (r->hung)
+		f |= 1u << V_HANG;
+	if (r->accepted > 1)
+		f |= 1u << V_DUPLICATE;
+	if (r->early)
+		f |= 1u << V_EARLY;
+	if (have_status && !r->hung) {
+		if (r->accepted && r->status != 0)
+			f |= 1u << V_FALSE;
+		if (!r->accepted && r->status == 0)
+			f |= 1u << V_LOST;
+		if (!r->accepted && r->status != 0)
+			f |= 1u << V_FAIL;
+	}
+	if (base && !r->hung &&
+	    (strcmp(sb_str(&r->commands), sb_str(&base->commands)) != 0 ||
+	     r->bodies.len != base->bodies.len ||
+	     memcmp(sb_str(&r->bodies), sb_str(&base->bodies), r->bodies.len) !=
+		     0))
+		f |= 1u << V_DIFFERS;
+	return f;
+}
+
+static enum verdict worst(unsigned flags)
+{
+	enum verdict v = V_OK;
+	for (int i = 0; i < V_COUNT; i++)
+		if (flags >> i & 1)
+			v = (enum verdict)i;
+	return v;
+}
+
+static void flags_text(unsigned flags, struct strbuf *out)
+{
+	enum verdict w = worst(flags);
+
+	sb_adds(out, verdict_name[w]);
+	bool more = false;
+	for (int i = V_COUNT - 1; i > V_OK; i--) {
+		if (i == (int)w || !(flags >> i & 1))
+			continue;
+		sb_adds(out, more ? ", " : " (+");
+		sb_adds(out, verdict_name[i]);
+		more = true;
+	}
+	if (more)
+		sb_adds(out, ")");
+}
+
+/* ---- the session ------------------------------------------------------------
+ */
+
+enum family {
+	F_SCRIPTED = 1u << 0,
+	F_LINES = 1u << 1,
+	F_SINGLE = 1u << 2,
+	F_DELAYS = 1u << 3,
+	F_RANDOM = 1u << 4,
+};
+
+struct cli {
+	const char *scenario_path;
+	const char *cuts;
+	unsigned families;
+	unsigned pause_ms, random_count, max_runs, shrink_runs;
+	unsigned long long seed;
+	const char *json_path;
+	bool quiet, wait;
+	unsigned deadline_ms;
+	char **argv; /* the client command */
+};
+
+struct failure {
+	const char *family;
+	struct sched sched, original;
+	unsigned flags;
+	struct wire_outcome outcome;
+};
+
+struct session {
+	const struct cli *cli;
+	struct wire_opts wo;
+	struct scn scn;
+	struct wire_outcome base;
+	unsigned base_flags;
+	unsigned runs, shrink_runs_done;
+	struct failure *fail;
+	size_t nfail;
+	unsigned worst_flags; /* over every schedule */
+};
+
+static bool have_status(const struct session *s)
+{
+	return s->wo.argv != NULL;
+}
+
+/* Run one schedule; its flags, the outcome kept in out. */
+static unsigned judge(struct session *s, const struct sched *sc,
+		      struct wire_outcome *out)
+{
+	struct strbuf err = {0};
+
+	if (!wire_run(&s->wo, sc, out, &err)) {
+		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		exit(2);
+	}
+	sb_free(&err);
+	return flags_of(out, &s->base, have_status(s));
+}
+
+/* Does sc still fail as f did (the same worst verdict)? */
+static bool still_fails(struct session *s, const struct sched *sc,
+			enum verdict want, struct wire_outcome *keep)
+{
+	struct wire_outcome o;
+	unsigned f = judge(s, sc, &o);
+	s->shrink_runs_done++;
+	bool yes = f != s->base_flags && worst(f) == want;
+	if (yes) {
+		wire_outcome_free(keep);
+		*keep = o;
+	} else
+		wire_outcome_free(&o);
+	return yes;
+}
+
+/* Fewer cuts, then shorter pauses, while it fails the same way. */
+static void shrink(struct session *s, struct failure *f)
+{
+	enum verdict want = worst(f->flags);
+	unsigned budget = s->cli->shrink_runs, used = 0;
+	struct sched t = {0};
+
+	for (size_t i = f->sched.ncuts; i-- > 0 && used < budget;) {
+		sched_clear(&t);
+		for (size_t k = 0; k < f->sched.ncuts; k++)
+			if (k != i)
+				sched_add(&t, f->sched.cuts[k].at,
+					  f->sched.cuts[k].delay_ms, false);
+		used++;
+		if (still_fails(s, &t, want, &f->outcome))
+			sched_copy(&f->sched, &t);
+	}
+	for (size_t i = 0; i < f->sched.ncuts && used < budget; i++) {
+		while (f->sched.cuts[i].delay_ms > 0 && used < budget) {
+			sched_copy(&t, &f->sched);
+			uint16_t d = t.cuts[i].delay_ms;
+			t.cuts[i].delay_ms = d <= 10 ? 0 : d / 2;
+			used++;
+			if (!still_fails(s, &t, want, &f->outcome))
+				break;
+			sched_copy(&f->sched, &t);
+		}
+	}
+	sched_free(&t);
+	f->flags = flags_of(&f->outcome, &s->base, have_status(s));
+}
+
+static void repro(const struct session *s, const struct sched *sc,
+		  struct strbuf *out)
+{
+	sb_adds(out, "smtp-torture --scenario ");
+	sb_add_shell_quoted(out, s->cli->scenario_path);
+	sb_adds(out, " --cuts ");
+	sched_format(sc, out);
+	if (s->cli->deadline_ms)
+		sb_addf(out, " --deadline %u", s->cli->deadline_ms);
+	if (s->wo.ipv6)
+		sb_adds(out, " --ipv6");
+	if (!s->wo.argv) {
+		sb_adds(out, " --wait");
+		return;
+	}
+	sb_adds(out, " --");
+	for (char *const *a = s->wo.argv; *a; a++) {
+		sb_adds(out, " ");
+		sb_add_shell_quoted(out, *a);
+	}
+}
+
+static void indent(struct strbuf *out, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		sb_adds(out, "    ");
+		sb_add(out, p, n);
+		sb_adds(out, "\n");
+		p += n + (p[n] == '\n');
+	}
+}
+
+static void outcome_line(const struct wire_outcome *o, struct strbuf *out)
+{
+	sb_addf(out, "%u message(s) accepted over %u connection(s); client ",
+		o->accepted, o->connections);
+	if (o->hung)
+		sb_adds(out, "killed at the deadline");
+	else if (o->status < 0)
+		sb_adds(out, "exit status unknown");
+	else
+		sb_addf(out, "exit status %d", o->status);
+	sb_addf(out, "; %.2f s", o->seconds);
+}
+
+static void report(const struct session *s, const struct failure *f,
+		   struct strbuf *out)
+{
+	struct strbuf v = {0}, b = {0};
+
+	flags_text(f->flags, &v);
+	flags_text(s->base_flags, &b);
+	sb_addf(out, "FAIL %s: %s, where the one-piece run was %s\n",
+		s->scn.name, sb_str(&v), sb_str(&b));
+	sb_addf(out, "  family:   %s\n  schedule: ", f->family);
+	sched_format(&f->sched, out);
+	if (f->sched.ncuts != f->original.ncuts ||
+	    memcmp(f->sched.cuts, f->original.cuts,
+		   f->sched.ncuts * sizeof *f->sched.cuts) != 0) {
+		sb_adds(out, " (shrunk from ");
+		sched_format(&f->original, out);
+		sb_adds(out, ")");
+	}
+	sb_adds(out, "\n  this run: ");
+	outcome_line(&f->outcome, out);
+	sb_adds(out, "\n  one piece: ");
+	outcome_line(&s->base, out);
+	sb_adds(out, "\n");
+	if (f->outcome.early)
+		sb_addf(out, "  early talk: %s\n",
+			sb_str(&f->outcome.early_what));
+	if (f->flags >> V_DIFFERS & 1) {
+		sb_adds(out, "  commands, one piece:\n");
+		indent(out, sb_str(&s->base.commands));
+		sb_adds(out, "  commands, this run:\n");
+		indent(out, sb_str(&f->outcome.commands));
+	}
+	sb_adds(out, "  transcript (S> server, C> client; seconds):\n");
+	indent(out, sb_str(&f->outcome.transcript));
+	if (f->outcome.client_out.len) {
+		sb_adds(out, "  client output:\n");
+		indent(out, sb_str(&f->outcome.client_out));
+	}
+	sb_adds(out, "  reproduce: ");
+	repro(s, &f->sched, out);
+	sb_adds(out, "\n");
+	sb_free(&v);
+	sb_free(&b);
+}
+
+/* Run sc; a failure is kept (and shrunk) when it differs from the
+ * one-piece run. False once the run budget is spent. */
+static bool visit(struct session *s, const char *family, const struct sched *sc)
+{
+	if (s->runs >= s->cli->max_runs)
+		return false;
+	s->runs++;
+	struct wire_outcome o;
+	unsigned f = judge(s, sc, &o);
+	s->worst_flags |= f;
+	if (!s->cli->quiet) {
+		struct strbuf line = {0};
+		sb_addf(&line, "  %-8s ", family);
+		sched_format(sc, &line);
+		sb_adds(&line, ": ");
+		flags_text(f, &line);
+		printf("%s\n", sb_str(&line));
+		fflush(stdout);
+		sb_free(&line);
+	}
+	if (f == s->base_flags) {
+		wire_outcome_free(&o);
+		return true;
+	}
+	s->fail = realloc(s->fail, (s->nfail + 1) * sizeof *s->fail);
+	if (!s->fail)
+		abort();
+	struct failure *x = &s->fail[s->nfail++];
+	memset(x, 0, sizeof *x);
+	x->family = family;
+	sched_copy(&x->sched, sc);
+	sched_copy(&x->original, sc);
+	x->flags = f;
+	x->outcome = o;
+	/* Shrink the first failure of each verdict; the rest repeat it. */
+	bool seen = false;
+	for (size_t i = 0; i + 1 < s->nfail; i++)
+		seen |= worst(s->fail[i].flags) == worst(f);
+	if (!seen && s->cli->shrink_runs)
+		shrink(s, x);
+	struct strbuf r = {0};
+	report(s, x, &r);
+	fputs(sb_str(&r), stdout);
+	fflush(stdout);
+	sb_free(&r);
+	return true;
+}
+
+/* Line ends inside a reply: where KB912341 cut. */
+static void family_lines(struct session *s)
+{
+	struct sched sc = {0};
+	const struct wire_outcome *b = &s->base;
+
+	for (size_t i = 0; i < b->nreplies; i++) {
+		const char *r = sb_str(&b->stream) + b->replies[i].at;
+		for (uint32_t k = 0; k + 1 < b->replies[i].len; k++) {
+			if (r[k] != '\n')
+				continue;
+			sched_clear(&sc);
+			sched_add(&sc, b->replies[i].at + k + 1,
+				  (uint16_t)s->cli->pause_ms, false);
+			if (!visit(s, "lines", &sc))
+				goto out;
+		}
+	}
+out:
+	sched_free(&sc);
+}
+
+static void family_points(struct session *s, bool pause)
+{
+	const struct strbuf *st = &s->base.stream;
+	uint32_t *pts = calloc(st->len + 1, sizeof *pts);
+	struct sched sc = {0};
+
+	if (!pts)
+		abort();
+	size_t n = sched_interesting((const unsigned char *)sb_str(st), st->len,
+				     pts, st->len);
+	for (size_t i = 0; i < n; i++) {
+		sched_clear(&sc);
+		sched_add(&sc, pts[i], pause ? (uint16_t)s->cli->pause_ms : 0,
+			  false);
+		if (!visit(s, pause ? "delays" : "single", &sc))
+			break;
+	}
+	free(pts);
+	sched_free(&sc);
+}
+
+static void family_random(struct session *s)
+{
+	const struct strbuf *st = &s->base.stream;
+	uint32_t *pts = calloc(st->len + 1, sizeof *pts);
+	uint64_t rng = s->cli->seed;
+	const uint16_t delays[] = {0, 20, (uint16_t)s->cli->pause_ms};
+	struct sched sc = {0};
+
+	if (!pts)
+		abort();
+	size_t n = sched_interesting((const unsigned char *)sb_str(st), st->len,
+				     pts, st->len);
+	for (unsigned i = 0; st->len > 1 && i < s->cli->random_count; i++) {
+		sched_random(&sc, &rng, st->len, pts, n, 4, 0, delays, 3, 50);
+		if (!visit(s, "random", &sc))
+			break;
+	}
+	free(pts);
+	sched_free(&sc);
+}
+
+static void json_str(struct strbuf *out, const char *p, size_t n)
+{
+	sb_adds(out, "\"");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '"' || c == '\\')
+			sb_addf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			sb_addf(out, "\\u%04x", c);
+		else
+			sb_add(out, &c, 1);
+	}
+	sb_adds(out, "\"");
+}
+
+static void json_flags(struct strbuf *out, unsigned flags)
+{
+	sb_addf(out, "\"verdict\": \"%s\", \"flags\": [",
+		verdict_name[worst(flags)]);
+	bool first = true;
+	for (int i = V_COUNT - 1; i >= 0; i--)
+		if (flags >> i & 1) {
+			sb_addf(out, "%s\"%s\"", first ? "" : ", ",
+				verdict_name[i]);
+			first = false;
+		}
+	sb_adds(out, "]");
+}
+
+static void json_outcome(struct strbuf *out, const struct wire_outcome *o)
+{
+	sb_addf(out,
+		"\"status\": %d, \"hung\": %s, \"accepted\": %u, "
+		"\"connections\": %u, \"early\": %u, \"seconds\": %.3f",
+		o->status, o->hung ? "true" : "false", o->accepted,
+		o->connections, o->early, o->seconds);
+}
+
+static bool write_json(const struct session *s, const char *path)
+{
+	struct strbuf j = {0}, t = {0};
+
+	sb_adds(&j, "{\n  \"scenario\": ");
+	json_str(&j, s->scn.name, strlen(s->scn.name));
+	sb_adds(&j, ",\n  \"about\": ");
+	json_str(&j, s->scn.about.s ? s->scn.about.s : "", s->scn.about.len);
+	sb_adds(&j, ",\n  \"command\": [");
+	for (char *const *a = s->wo.argv; a && *a; a++) {
+		sb_adds(&j, a == s->wo.argv ? "" : ", ");
+		json_str(&j, *a, strlen(*a));
+	}
+	sb_adds(&j, "],\n  \"baseline\": {");
+	json_flags(&j, s->base_flags);
+	sb_adds(&j, ", ");
+	json_outcome(&j, &s->base);
+	sb_addf(&j,
+		"},\n  \"runs\": %u,\n  \"shrink_runs\": %u,\n  \"worst\": {",
+		s->runs, s->shrink_runs_done);
+	json_flags(&j, s->worst_flags);
+	sb_adds(&j, "},\n  \"failures\": [");
+	for (size_t i = 0; i < s->nfail; i++) {
+		const struct failure *f = &s->fail[i];
+		sb_adds(&j, i ? ",\n    {" : "\n    {");
+		json_flags(&j, f->flags);
+		sb_addf(&j, ", \"family\": \"%s\", \"schedule\": \"",
+			f->family);
+		sched_format(&f->sched, &j);
+		sb_adds(&j, "\", \"original\": \"");
+		sched_format(&f->original, &j);
+		sb_adds(&j, "\", ");
+		json_outcome(&j, &f->outcome);
+		sb_adds(&j, ", \"reproduce\": ");
+		sb_clear(&t);
+		repro(s, &f->sched, &t);
+		json_str(&j, sb_str(&t), t.len);
+		sb_adds(&j, "}");
+	}
+	sb_adds(&j, s->nfail ? "\n  ]\n}\n" : "]\n}\n");
+	FILE *fp = fopen(path, "w");
+	bool ok = fp && fwrite(j.s, 1, j.len, fp) == j.len;
+	if (fp)
+		ok &= fclose(fp) == 0;
+	sb_free(&j);
+	sb_free(&t);
+	return ok;
+}
+
+/* ---- options ----------------------------------------------------------------
+ */
+
+static bool parse_uint(const char *s, unsigned long long max,
+		       unsigned long long *out)
+{
+	char *end;
+	if (!*s || *s == '-')
+		return false;
+	*out = strtoull(s, &end, 10);
+	return !*end && *out <= max;
+}
+
+static bool parse_families(const char *s, unsigned *out)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {{"scripted", F_SCRIPTED},
+		     {"lines", F_LINES},
+		     {"single", F_SINGLE},
+		     {"delays", F_DELAYS},
+		     {"random", F_RANDOM}};
+	*out = 0;
+	while (*s) {
+		size_t n = strcspn(s, ","), i;
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i].name) == n &&
+			    strncmp(s, names[i].name, n) == 0)
+				break;
+		if (i == sizeof names / sizeof names[0])
+			return false;
+		*out |= names[i].bit;
+		s += n + (s[n] == ',');
+	}
+	return *out != 0;
+}
+
+static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
+{
+	enum {
+		O_SCENARIO = 256,
+		O_CUTS,
+		O_FAMILIES,
+		O_PAUSE,
+		O_RANDOM,
+		O_SEED,
+		O_MAX_RUNS,
+		O_SHRINK_RUNS,
+		O_DEADLINE,
+		O_IPV6,
+		O_PORT,
+		O_WAIT,
+		O_JSON,
+		O_QUIET,
+	};
+	static const struct option longopts[] = {
+		{"scenario", required_argument, NULL, O_SCENARIO},
+		{"cuts", required_argument, NULL, O_CUTS},
+		{"families", required_argument, NULL, O_FAMILIES},
+		{"pause", required_argument, NULL, O_PAUSE},
+		{"random", required_argument, NULL, O_RANDOM},
+		{"seed", required_argument, NULL, O_SEED},
+		{"max-runs", required_argument, NULL, O_MAX_RUNS},
+		{"shrink-runs", required_argument, NULL, O_SHRINK_RUNS},
+		{"deadline", required_argument, NULL, O_DEADLINE},
+		{"ipv6", no_argument, NULL, O_IPV6},
+		{"port", required_argument, NULL, O_PORT},
+		{"wait", no_argument, NULL, O_WAIT},
+		{"json", required_argument, NULL, O_JSON},
+		{"quiet", no_argument, NULL, O_QUIET},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	unsigned long long v;
+	int opt;
+
+	memset(c, 0, sizeof *c);
+	c->families = F_SCRIPTED | F_LINES;
+	c->pause_ms = 200;
+	c->random_count = 20;
+	c->max_runs = 200;
+	c->shrink_runs = 24;
+	c->seed = 1;
+	/* "+": options end at the first non-option, the client command. */
+	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		bool ok = true;
+		switch (opt) {
+		case O_SCENARIO:
+			c->scenario_path = optarg;
+			break;
+		case O_CUTS:
+			c->cuts = optarg;
+			break;
+		case O_FAMILIES:
+			ok = parse_families(optarg, &c->families);
+			break;
+		case O_PAUSE:
+			ok = parse_uint(optarg, 60000, &v);
+			c->pause_ms = (unsigned)v;
+			break;
+		case O_RANDOM:
+			ok = parse_uint(optarg, 100000, &v);
+			c->random_count = (unsigned)v;
+			break;
+		case O_SEED:
+			ok = parse_uint(optarg, ~0ull, &c->seed);
+			break;
+		case O_MAX_RUNS:
+			ok = parse_uint(optarg, 1000000, &v);
+			c->max_runs = (unsigned)v;
+			break;
+		case O_SHRINK_RUNS:
+			ok = parse_uint(optarg, 10000, &v);
+			c->shrink_runs = (unsigned)v;
+			break;
+		case O_DEADLINE:
+			ok = parse_uint(optarg, 600000, &v) && v > 0;
+			c->deadline_ms = (unsigned)v;
+			break;
+		case O_IPV6:
+			wo->ipv6 = true;
+			break;
+		case O_PORT:
+			ok = parse_uint(optarg, 65535, &v);
+			wo->port = (unsigned)v;
+			break;
+		case O_WAIT:
+			c->wait = true;
+			break;
+		case O_JSON:
+			c->json_path = optarg;
+			break;
+		case O_QUIET:
+			c->quiet = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			ok = false;
+		}
+		if (!ok) {
+			if (optarg)
+				fprintf(stderr,
+					"smtp-torture: bad value \"%s\"\n",
+					optarg);
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	c->argv = argv + optind;
+	if (!c->scenario_path || (!c->wait && optind >= argc) ||
+	    (c->wait && optind < argc)) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	struct session s = {0};
+	struct strbuf err = {0};
+
+	s.cli = &cli;
+	if (parse_cli(argc, argv, &cli, &s.wo))
+		return 2;
+	if (!scn_load(&s.scn, cli.scenario_path, &err)) {
+		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		return 2;
+	}
+	s.wo.scn = &s.scn;
+	s.wo.argv = cli.wait ? NULL : cli.argv;
+	s.wo.deadline_ms =
+		cli.deadline_ms ? cli.deadline_ms : s.scn.deadline_ms;
+
+	/* The one-piece run: what every schedule is judged against. */
+	struct sched none = {0};
+	if (!wire_run(&s.wo, &none, &s.base, &err)) {
+		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		return 2;
+	}
+	s.base_flags = flags_of(&s.base, NULL, have_status(&s));
+	s.worst_flags = s.base_flags;
+	{
+		struct strbuf line = {0};
+		flags_text(s.base_flags, &line);
+		sb_adds(&line, " (");
+		outcome_line(&s.base, &line);
+		sb_adds(&line, ")");
+		printf("%s: one piece: %s\n", s.scn.name, sb_str(&line));
+		if (s.base.hung || !cli.quiet) {
+			printf("  transcript:\n");
+			struct strbuf t = {0};
+			indent(&t, sb_str(&s.base.transcript));
+			fputs(sb_str(&t), stdout);
+			sb_free(&t);
+		}
+		sb_free(&line);
+	}
+
+	struct sched sc = {0};
+	if (cli.cuts) {
+		if (!sched_parse(&sc, cli.cuts, (size_t)~0u >> 1, &err)) {
+			fprintf(stderr, "smtp-torture: --cuts: %s\n",
+				sb_str(&err));
+			return 2;
+		}
+		visit(&s, "given", &sc);
+	} else {
+		if (cli.families & F_SCRIPTED) {
+			wire_scripted(&s.scn, &s.base, &sc);
+			if (sc.ncuts)
+				visit(&s, "scripted", &sc);
+		}
+		if (cli.families & F_LINES)
+			family_lines(&s);
+		if (cli.families & F_SINGLE)
+			family_points(&s, false);
+		if (cli.families & F_DELAYS)
+			family_points(&s, true);
+		if (cli.families & F_RANDOM)
+			family_random(&s);
+	}
+	struct strbuf w = {0};
+	flags_text(s.worst_flags, &w);
+	printf("%s: %u schedule(s), %zu unlike the one-piece run; worst: "
+	       "%s%s\n",
+	       s.scn.name, s.runs, s.nfail, sb_str(&w),
+	       s.runs >= cli.max_runs ? " (--max-runs reached)" : "");
+	sb_free(&w);
+	int rc = s.nfail ? 1 : 0;
+	if (cli.json_path && !write_json(&s, cli.json_path)) {
+		fprintf(stderr, "smtp-torture: cannot write %s\n",
+			cli.json_path);
+		rc = 2;
+	}
+	for (size_t i = 0; i < s.nfail; i++) {
+		sched_free(&s.fail[i].sched);
+		sched_free(&s.fail[i].original);
+		wire_outcome_free(&s.fail[i].outcome);
+	}
+	free(s.fail);
+	sched_free(&sc);
+	wire_outcome_free(&s.base);
+	scn_free(&s.scn);
+	sb_free(&err);
+	return rc;
+}

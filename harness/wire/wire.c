@@ -1,0 +1,610 @@
+/*
+ * wire.c - see wire.h.
+ */
+#define _GNU_SOURCE
+#include "wire.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+void wire_outcome_free(struct wire_outcome *o)
+{
+	sb_free(&o->early_what);
+	sb_free(&o->commands);
+	sb_free(&o->bodies);
+	sb_free(&o->transcript);
+	sb_free(&o->client_out);
+	sb_free(&o->stream);
+	memset(o, 0, sizeof *o);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- one connection ------------------------------------------------------ */
+
+struct conn {
+	const struct wire_opts *o;
+	const struct sched *sc;
+	struct wire_outcome *out;
+	int fd;
+	unsigned index; /* 1, 2, ... */
+	uint64_t start, until;
+	bool timed_out, closed;
+	uint32_t written; /* bytes written on this connection */
+	size_t next_cut;  /* first cut not yet reached */
+	char in[WIRE_MAX_LINE * 4];
+	size_t have;
+	bool pipelining; /* advertised in this connection's EHLO reply */
+};
+
+static void note(struct conn *c, const char *dir, const void *p, size_t n)
+{
+	struct strbuf *t = &c->out->transcript;
+
+	if (t->len > WIRE_MAX_TRANSCRIPT)
+		return;
+	sb_addf(t, "%7.3f  %s", (double)(now_ms() - c->start) / 1000.0, dir);
+	if (p) {
+		sb_adds(t, " \"");
+		sb_add_escaped(t, p, n < 400 ? n : 400);
+		sb_adds(t, n < 400 ? "\"" : "\"...");
+	}
+	sb_adds(t, "\n");
+	if (t->len > WIRE_MAX_TRANSCRIPT)
+		sb_adds(t, "        (transcript cut short)\n");
+}
+
+static int remaining_ms(const struct conn *c)
+{
+	uint64_t now = now_ms();
+	return now >= c->until ? 0 : (int)(c->until - now);
+}
+
+/* Read what the client has sent, waiting up to wait_ms; false at end of
+ * stream, on error or at the deadline. */
+static bool take_input(struct conn *c, int wait_ms)
+{
+	struct pollfd p = {c->fd, POLLIN, 0};
+
+	if (c->closed)
+		return false;
+	int left = remaining_ms(c);
+	if (left == 0) {
+		c->timed_out = true;
+		return false;
+	}
+	int r = poll(&p, 1, wait_ms < left ? wait_ms : left);
+	if (r <= 0)
+		return r == 0 || errno == EINTR;
+	if (c->have == sizeof c->in)
+		return true; /* full: a line too long is dealt with later */
+	ssize_t n = recv(c->fd, c->in + c->have, sizeof c->in - c->have, 0);
+	if (n <= 0) {
+		c->closed = true;
+		return false;
+	}
+	note(c, "C>", c->in + c->have, (size_t)n);
+	c->have += (size_t)n;
+	return true;
+}
+
+static bool send_all(struct conn *c, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			c->closed = true;
+			return false;
+		}
+		struct pollfd q = {c->fd, POLLOUT, 0};
+		int left = remaining_ms(c);
+		if (left == 0) {
+			c->timed_out = true;
+			return false;
+		}
+		poll(&q, 1, left);
+	}
+	return true;
+}
+
+/* Commands a pipelining client may send before the reply to the one
+ * before them (RFC 2920): bytes of those arriving inside a reply to MAIL,
+ * RCPT or RSET are not early. */
+static bool may_pipeline_after(const char *verb)
+{
+	return strcmp(verb, "MAIL") == 0 || strcmp(verb, "RCPT") == 0 ||
+	       strcmp(verb, "RSET") == 0;
+}
+
+/* Pause inside a reply, catching a client that talks. */
+static void pause_inside(struct conn *c, unsigned ms, const char *verb,
+			 uint32_t at)
+{
+	uint64_t end = now_ms() + ms;
+	size_t before = c->have;
+
+	if (ms) {
+		char what[32];
+		snprintf(what, sizeof what, "pause %u ms", ms);
+		note(c, what, NULL, 0);
+	}
+	do {
+		uint64_t now = now_ms();
+		int wait = now >= end ? 0 : (int)(end - now);
+		if (!take_input(c, wait))
+			break;
+	} while (now_ms() < end);
+	if (c->have == before || (c->pipelining && may_pipeline_after(verb)))
+		return;
+	if (c->out->early++ == 0)
+		sb_addf(&c->out->early_what,
+			"connection %u: the client sent \"%.*s\" while the "
+			"reply to %s was incomplete (%u bytes of it written)",
+			c->index,
+			(int)(c->have - before < 60 ? c->have - before : 60),
+			c->in + before, verb, at);
+	note(c, "early talk", NULL, 0);
+}
+
+static void remember_reply(struct conn *c, const char *verb, size_t len)
+{
+	struct wire_outcome *o = c->out;
+
+	if (c->index != 1 || o->nreplies == WIRE_MAX_REPLIES)
+		return;
+	struct wire_reply_at *r = &o->replies[o->nreplies++];
+	snprintf(r->verb, sizeof r->verb, "%s", verb);
+	r->at = c->written;
+	r->len = (uint32_t)len;
+}
+
+/* Write one reply in the schedule's pieces. */
+static bool send_reply(struct conn *c, const char *verb, const struct strbuf *r)
+{
+	const char *p = sb_str(r);
+	size_t n = r->len;
+	uint32_t first = c->written;
+
+	remember_reply(c, verb, n);
+	if (c->index == 1 && c->out->stream.len < SCN_MAX_REPLY * 4)
+		sb_add(&c->out->stream, p, n);
+	/* What arrived before this reply began is the client's right. */
+	while (c->have < sizeof c->in && !c->closed) {
+		struct pollfd q = {c->fd, POLLIN, 0};
+		if (poll(&q, 1, 0) <= 0 || !take_input(c, 0))
+			break;
+	}
+	while (n > 0) {
+		size_t piece = n;
+		const struct sched_cut *cut = NULL;
+		while (c->next_cut < c->sc->ncuts &&
+		       c->sc->cuts[c->next_cut].at <= c->written)
+			c->next_cut++;
+		if (c->next_cut < c->sc->ncuts &&
+		    c->sc->cuts[c->next_cut].at < c->written + n) {
+			cut = &c->sc->cuts[c->next_cut];
+			piece = cut->at - c->written;
+		}
+		if (piece && !send_all(c, p, piece))
+			return false;
+		note(c, "S>", p, piece);
+		p += piece;
+		n -= piece;
+		c->written += (uint32_t)piece;
+		if (!cut)
+			break;
+		c->next_cut++;
+		if (c->written > first) /* inside the reply: watch */
+			pause_inside(c, cut->delay_ms, verb,
+				     c->written - first);
+		else if (cut->delay_ms) {
+			char what[48];
+			snprintf(what, sizeof what,
+				 "pause %u ms before the reply",
+				 (unsigned)cut->delay_ms);
+			note(c, what, NULL, 0);
+			struct timespec ts = {cut->delay_ms / 1000,
+					      (long)(cut->delay_ms % 1000) *
+						      1000000L};
+			nanosleep(&ts, NULL);
+		}
+		if (c->timed_out)
+			return false;
+	}
+	return true;
+}
+
+/* The code of a reply's last line, or 0. */
+static unsigned final_code(const struct strbuf *r)
+{
+	const char *s = sb_str(r);
+	size_t n = r->len;
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	size_t start = n;
+	while (start > 0 && s[start - 1] != '\n')
+		start--;
+	if (n - start < 3)
+		return 0;
+	unsigned code = 0;
+	for (size_t i = start; i < start + 3; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		code = code * 10 + (unsigned)(s[i] - '0');
+	}
+	return code;
+}
+
+/* The next line from the client (without its end), or false when the
+ * connection ends first. A line over the bound is cut there. */
+static bool next_line(struct conn *c, char *line, size_t *len)
+{
+	for (;;) {
+		char *nl = memchr(c->in, '\n', c->have);
+		size_t take = nl ? (size_t)(nl - c->in) + 1 : 0;
+		if (!nl && c->have >= WIRE_MAX_LINE)
+			take = WIRE_MAX_LINE;
+		if (take) {
+			size_t n = take;
+			while (n > 0 &&
+			       (c->in[n - 1] == '\n' || c->in[n - 1] == '\r'))
+				n--;
+			if (n > WIRE_MAX_LINE - 1)
+				n = WIRE_MAX_LINE - 1;
+			memcpy(line, c->in, n);
+			line[n] = '\0';
+			*len = n;
+			memmove(c->in, c->in + take, c->have - take);
+			c->have -= take;
+			return true;
+		}
+		if (!take_input(c, 1000) && (c->closed || c->timed_out))
+			return false;
+	}
+}
+
+static void add_command(struct conn *c, const char *line, size_t n)
+{
+	if (c->out->commands.len < WIRE_MAX_TRANSCRIPT)
+		sb_addf(&c->out->commands, "%u %.*s\n", c->index, (int)n, line);
+}
+
+/* The message after DATA, up to its "." line; then the "." reply. */
+static bool take_message(struct conn *c)
+{
+	struct strbuf body = {0};
+	char line[WIRE_MAX_LINE];
+	size_t n;
+	bool ok = false;
+
+	while (next_line(c, line, &n)) {
+		if (n == 1 && line[0] == '.') {
+			ok = true;
+			break;
+		}
+		if (body.len < WIRE_MAX_BODY) {
+			const char *p = line[0] == '.' ? line + 1 : line;
+			sb_add(&body, p, n - (size_t)(p - line));
+			sb_adds(&body, "\r\n");
+		}
+	}
+	if (ok) {
+		const struct scn_verb *v = scn_find(c->o->scn, ".", 1);
+		struct strbuf fallback = {0};
+		const struct strbuf *r = v ? &v->reply[0] : &fallback;
+		if (!v)
+			sb_adds(&fallback, "250 2.0.0 queued\r\n");
+		unsigned code = final_code(r);
+		if (code >= 200 && code < 300) {
+			c->out->accepted++;
+			sb_add(&c->out->bodies, sb_str(&body), body.len);
+			sb_add(&c->out->bodies, "", 1);
+			note(c, "message accepted", NULL, 0);
+		}
+		ok = send_reply(c, ".", r);
+		sb_free(&fallback);
+	}
+	sb_free(&body);
+	return ok;
+}
+
+static void serve(struct conn *c)
+{
+	const struct scn *s = c->o->scn;
+	char line[WIRE_MAX_LINE];
+	size_t n;
+	const struct scn_verb *chain = NULL; /* replies still to give */
+	size_t chain_at = 0;
+
+	if (!send_reply(c, "greeting", &s->greeting))
+		return;
+	while (next_line(c, line, &n)) {
+		add_command(c, line, n);
+		const struct strbuf *r;
+		const struct scn_verb *v = NULL;
+		char verb[SCN_MAX_VERB_LEN + 1] = "";
+		if (chain) {
+			r = &chain->reply[chain_at];
+			snprintf(verb, sizeof verb, "%s", chain->verb);
+			if (++chain_at == chain->nreplies)
+				chain = NULL;
+		} else {
+			size_t w = strcspn(line, " \t");
+			v = scn_find(s, line, w);
+			if (v) {
+				snprintf(verb, sizeof verb, "%s", v->verb);
+				r = &v->reply[0];
+				if (v->nreplies > 1) {
+					chain = v;
+					chain_at = 1;
+				}
+			} else {
+				r = &s->unknown;
+				snprintf(verb, sizeof verb, "%.*s",
+					 (int)(w < SCN_MAX_VERB_LEN
+						       ? w
+						       : SCN_MAX_VERB_LEN),
+					 line);
+			}
+		}
+		if (!send_reply(c, verb, r))
+			return;
+		if (strcmp(verb, "EHLO") == 0)
+			c->pipelining = strstr(sb_str(r), "PIPELINING") != NULL;
+		if (strcmp(verb, "DATA") == 0 && final_code(r) == 354 &&
+		    !take_message(c))
+			return;
+		if (strcmp(verb, "QUIT") == 0)
+			return;
+	}
+}
+
+/* ---- the client process ---------------------------------------------------
+ */
+
+static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
+			  struct strbuf *err)
+{
+	char port_text[16];
+	size_t argc = 0;
+
+	snprintf(port_text, sizeof port_text, "%u", port);
+	while (o->argv[argc])
+		argc++;
+	/* Arguments with {port} replaced, built before fork. */
+	char **argv = calloc(argc + 1, sizeof *argv);
+	struct strbuf *args = calloc(argc + 1, sizeof *args);
+	if (!argv || !args)
+		abort();
+	for (size_t i = 0; i < argc; i++) {
+		const char *a = o->argv[i], *hit;
+		while ((hit = strstr(a, "{port}"))) {
+			sb_add(&args[i], a, (size_t)(hit - a));
+			sb_adds(&args[i], port_text);
+			a = hit + 6;
+		}
+		sb_adds(&args[i], a);
+		argv[i] = args[i].s;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		dup2(out_fd, 1);
+		dup2(out_fd, 2);
+		setenv("SRH_TORTURE_PORT", port_text, 1);
+		execvp(argv[0], argv);
+		fprintf(stderr, "smtp-torture: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		sb_addf(err, "fork: %s", strerror(errno));
+	else
+		setpgid(pid, pid); /* whichever runs first */
+	for (size_t i = 0; i < argc; i++)
+		sb_free(&args[i]);
+	free(args);
+	free(argv);
+	return pid;
+}
+
+static int listen_loopback(const struct wire_opts *o, unsigned *port,
+			   struct strbuf *err)
+{
+	int fd = socket(o->ipv6 ? AF_INET6 : AF_INET,
+			SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+
+	if (fd < 0) {
+		sb_addf(err, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (o->ipv6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		a->sin6_port = htons((uint16_t)o->port);
+		len = sizeof *a;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->sin_port = htons((uint16_t)o->port);
+		len = sizeof *a;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 8) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+		sb_addf(err, "listen on %s port %u: %s",
+			o->ipv6 ? "::1" : "127.0.0.1", o->port,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(o->ipv6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			      : ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+static void read_tail(int fd, struct strbuf *out)
+{
+	char buf[WIRE_MAX_CLIENT_OUT];
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > (off_t)sizeof buf ? size - (off_t)sizeof buf : 0;
+	ssize_t n = pread(fd, buf, sizeof buf, from);
+
+	if (from > 0)
+		sb_adds(out, "...\n");
+	if (n > 0)
+		sb_add(out, buf, (size_t)n);
+}
+
+bool wire_run(const struct wire_opts *o, const struct sched *sc,
+	      struct wire_outcome *out, struct strbuf *err)
+{
+	unsigned port;
+	uint64_t start = now_ms(), until = start + o->deadline_ms;
+	pid_t pid = -1;
+	int status = 0, out_fd = -1;
+	bool exited = false;
+
+	memset(out, 0, sizeof *out);
+	out->status = -1;
+	int lfd = listen_loopback(o, &port, err);
+	if (lfd < 0)
+		return false;
+	out->port = port;
+	if (o->argv) {
+		char path[] = "/tmp/smtp-torture-out-XXXXXX";
+		out_fd = mkstemp(path);
+		if (out_fd < 0) {
+			sb_addf(err, "mkstemp: %s", strerror(errno));
+			close(lfd);
+			return false;
+		}
+		unlink(path);
+		pid = start_client(o, port, out_fd, err);
+		if (pid < 0) {
+			close(out_fd);
+			close(lfd);
+			return false;
+		}
+	}
+	for (;;) {
+		if (pid > 0 && !exited && waitpid(pid, &status, WNOHANG) == pid)
+			exited = true;
+		uint64_t now = now_ms();
+		if (now >= until) {
+			out->hung = !exited;
+			break;
+		}
+		struct pollfd p = {lfd, POLLIN, 0};
+		int left = (int)(until - now);
+		if (poll(&p, 1, exited ? 0 : left < 20 ? left : 20) <= 0) {
+			if (exited || (!o->argv && out->connections))
+				break;
+			continue;
+		}
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (out->connections == WIRE_MAX_CONNECTIONS) {
+			close(fd); /* bounded: a client retrying forever */
+			continue;
+		}
+		struct conn c = {.o = o,
+				 .sc = sc,
+				 .out = out,
+				 .fd = fd,
+				 .index = ++out->connections,
+				 .start = start,
+				 .until = until};
+		char what[32];
+		snprintf(what, sizeof what, "connection %u", c.index);
+		note(&c, what, NULL, 0);
+		serve(&c);
+		note(&c, c.timed_out ? "deadline" : "close", NULL, 0);
+		close(fd);
+		if (c.timed_out) {
+			out->hung = true;
+			break;
+		}
+	}
+	if (pid > 0 && !exited) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		out->hung = true;
+	} else if (pid > 0) {
+		kill(-pid, SIGKILL); /* anything it left behind */
+	}
+	if (pid > 0 && exited)
+		out->status = WIFEXITED(status)	    ? WEXITSTATUS(status)
+			      : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+						    : -1;
+	if (out_fd >= 0) {
+		read_tail(out_fd, &out->client_out);
+		close(out_fd);
+	}
+	close(lfd);
+	out->seconds = (double)(now_ms() - start) / 1000.0;
+	return true;
+}
+
+void wire_scripted(const struct scn *s, const struct wire_outcome *baseline,
+		   struct sched *out)
+{
+	sched_clear(out);
+	for (size_t i = 0; i < baseline->nreplies; i++) {
+		const struct wire_reply_at *r = &baseline->replies[i];
+		const struct sched *cuts = NULL;
+		bool first = true;
+		for (size_t j = 0; j < i; j++)
+			first &=
+				strcmp(baseline->replies[j].verb, r->verb) != 0;
+		if (!first)
+			continue; /* a verb's cuts apply to its first reply */
+		if (strcmp(r->verb, "greeting") == 0)
+			cuts = &s->greeting_cuts;
+		else {
+			const struct scn_verb *v =
+				scn_find(s, r->verb, strlen(r->verb));
+			cuts = v ? &v->cuts : NULL;
+		}
+		for (size_t k = 0; cuts && k < cuts->ncuts; k++)
+			if (cuts->cuts[k].at < r->len)
+				sched_add(out, r->at + cuts->cuts[k].at,
+					  cuts->cuts[k].delay_ms, false);
+	}
+	sched_normalize(out);
+}

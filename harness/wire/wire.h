@@ -1,0 +1,81 @@
+/*
+ * wire.h - one run of smtp-torture: a loopback SMTP server plays a
+ * scenario to a real client process, delivering every reply under a
+ * schedule of cuts and pauses, and records what happened on both sides.
+ *
+ * The schedule's offsets count the bytes the server writes on one
+ * connection; each connection of a run (a client that retries opens
+ * several) is cut the same way. Every piece leaves as its own TCP segment
+ * (TCP_NODELAY). While a reply is incomplete the server watches for client
+ * bytes: a client that talks then has taken part of a reply for all of it.
+ */
+#ifndef SRH_WIRE_H
+#define SRH_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+#include "schedule.h"
+#include "strbuf.h"
+
+/* Bounds of one run. */
+#define WIRE_MAX_CONNECTIONS 16		/* a retrying client gets no more */
+#define WIRE_MAX_LINE	     4096	/* a command line the server reads */
+#define WIRE_MAX_BODY	     (8u << 20) /* one message's data */
+#define WIRE_MAX_TRANSCRIPT  (256u << 10)
+#define WIRE_MAX_CLIENT_OUT  8192u /* of the client's output, kept */
+#define WIRE_MAX_REPLIES     256   /* replies remembered per connection */
+
+struct wire_opts {
+	const struct scn *scn;
+	/* The client command, "{port}" in an argument replaced by the port;
+	 * NULL: wait for one connection from a client started elsewhere. */
+	char *const *argv;
+	bool ipv6;	      /* ::1 rather than 127.0.0.1 */
+	unsigned port;	      /* 0: one the kernel picks */
+	unsigned deadline_ms; /* the whole run, client included */
+};
+
+/* Where one reply started on the first connection: the offsets that
+ * scripted cuts ("cut DATA 12") are counted from. */
+struct wire_reply_at {
+	char verb[SCN_MAX_VERB_LEN + 1]; /* "greeting" for the greeting */
+	uint32_t at, len;
+};
+
+struct wire_outcome {
+	bool hung;	      /* the deadline passed; the client was killed */
+	int status;	      /* exit code, 128 + signal, or -1 (none) */
+	unsigned connections; /* accepted */
+	unsigned accepted;    /* messages the server took (2xx after data) */
+	unsigned early;	      /* times the client talked inside a reply */
+	struct strbuf early_what; /* the first of them: where and what */
+	struct strbuf commands;	  /* every client line but data, in order */
+	struct strbuf bodies;	  /* the accepted messages, each + "\0" */
+	struct strbuf transcript; /* both sides, timed, escaped */
+	struct strbuf client_out; /* the client's stdout and stderr (tail) */
+	/* The first connection: what the server wrote, and where each
+	 * reply began. */
+	struct strbuf stream;
+	struct wire_reply_at replies[WIRE_MAX_REPLIES];
+	size_t nreplies;
+	unsigned port; /* the port the run listened on */
+	double seconds;
+};
+
+void wire_outcome_free(struct wire_outcome *o);
+
+/* Run the client once under schedule sc (offsets per connection).
+ * False, with the reason in err, when the run could not be set up (no
+ * socket, no fork); a client that fails is an outcome, not an error. */
+bool wire_run(const struct wire_opts *o, const struct sched *sc,
+	      struct wire_outcome *out, struct strbuf *err);
+
+/* The scenario's own cuts as one schedule over the server's stream,
+ * placed by where the baseline's replies began. */
+void wire_scripted(const struct scn *s, const struct wire_outcome *baseline,
+		   struct sched *out);
+
+#endif
