@@ -10,6 +10,7 @@
 
 static const struct srh_subject *const builtin[] = {
 	&srh_reference_subject,
+	&srh_adapter_subject,
 };
 
 bool loader_check(const struct srh_subject *s, struct strbuf *err)

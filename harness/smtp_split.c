@@ -16,6 +16,7 @@
 #include "check.h"
 #include "loader.h"
 #include "report.h"
+#include "subjects.h"
 
 #ifndef SRH_DEFAULT_CORPUS
 #define SRH_DEFAULT_CORPUS "corpus"
@@ -35,7 +36,9 @@ static const char usage[] =
 	"but for fuzz_* ones (the fuzz targets' inputs).\n"
 	"\n"
 	"  --subject S        built-in name or path of a subject .so\n"
-	"                     (default reference; see --list-subjects)\n"
+	"                     (default reference; see --list-subjects), or\n"
+	"                     adapter:COMMAND, a parser in another process\n"
+	"                     (harness/adapters/README.md)\n"
 	"  --shape S          push, fd or both (default: what S has)\n"
 	"  --stream TEXT      check this stream (escaped: \\r \\n \\xNN)\n"
 	"  --cuts LIST        run this schedule: 12,13i,30@50 (cut at 12;\n"
@@ -510,7 +513,17 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	}
 
 	struct strbuf err = {0};
-	const struct srh_subject *s = loader_open(subject, &err);
+	/* "adapter:COMMAND": a parser in another process, started once. */
+	const char *load = subject;
+	if (strncmp(subject, "adapter:", 8) == 0) {
+		if (!srh_adapter_start(subject + 8, &err)) {
+			fprintf(stderr, "smtp-split: %s\n", sb_str(&err));
+			sb_free(&err);
+			return 2;
+		}
+		load = "adapter";
+	}
+	const struct srh_subject *s = loader_open(load, &err);
 	if (!s) {
 		fprintf(stderr, "smtp-split: subject %s: %s\n", subject,
 			sb_str(&err));

@@ -1,0 +1,265 @@
+/*
+ * adapter.c - a parser in another process as an fd subject: the stream is
+ * relayed, piece by piece, to an adapter (harness/adapters/README.md)
+ * listening on the Unix socket $SRH_ADAPTER_SOCKET, and the transcript it
+ * writes back is reported as this subject's.
+ *
+ * Each piece is passed on only once the adapter has read the one before,
+ * so the adapter's parser sees the schedule's cuts, not merged pieces.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+#include "subject.h"
+#include "subjects.h"
+
+/* Bounds on what an adapter may write back. */
+#define ADAPTER_MAX_TRANSCRIPT (64u << 20)
+/* How long a piece may wait for the adapter to read the one before. */
+#define ADAPTER_DRAIN_WAIT_MS 2000
+
+static void give_up(const char *what, const char *why)
+{
+	fprintf(stderr, "smtp-split: adapter: %s%s%s\n", what, why ? ": " : "",
+		why ? why : "");
+	_exit(3);
+}
+
+/* The socket's address: "@name" is Linux's abstract namespace, which
+ * leaves no file behind. */
+static socklen_t address(const char *name, struct sockaddr_un *a)
+{
+	size_t n = strlen(name);
+
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	if (n >= sizeof a->sun_path)
+		return 0;
+	memcpy(a->sun_path, name, n);
+	if (name[0] == '@')
+		a->sun_path[0] = '\0';
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+			   (name[0] != '@'));
+}
+
+static int connect_adapter(void)
+{
+	const char *name = getenv("SRH_ADAPTER_SOCKET");
+	struct sockaddr_un a;
+	socklen_t len = name ? address(name, &a) : 0;
+
+	if (!len)
+		give_up("SRH_ADAPTER_SOCKET is not set (use --subject "
+			"'adapter:COMMAND')",
+			NULL);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, len) != 0)
+		give_up("cannot connect (has the adapter exited?)",
+			strerror(errno));
+	return fd;
+}
+
+bool srh_adapter_start(const char *command, struct strbuf *err)
+{
+	char name[64];
+	struct sockaddr_un a;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(name, sizeof name, "@smtp-split-adapter-%d-%ld", (int)getpid(),
+		 (long)ts.tv_nsec);
+	socklen_t len = address(name, &a);
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, len) != 0 ||
+	    listen(lfd, 64) != 0) {
+		sb_addf(err, "adapter socket: %s", strerror(errno));
+		if (lfd >= 0)
+			close(lfd);
+		return false;
+	}
+	pid_t parent = getpid(), pid = fork();
+	if (pid == 0) {
+		/* Ends with us: nothing else would stop its accept loop. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
+		/* Its stdout is not ours to write on: reports go there. */
+		if (dup2(lfd, 3) < 0 || dup2(2, 1) < 0)
+			_exit(127);
+		/* exec: the shell must not stay between us and it, or the
+		 * death signal would stop the shell only. */
+		struct strbuf line = {0};
+		sb_addf(&line, "exec %s", command);
+		execl("/bin/sh", "sh", "-c", line.s, (char *)NULL);
+		_exit(127);
+	}
+	close(lfd); /* connecting fails, not hangs, once it has exited */
+	if (pid < 0) {
+		sb_addf(err, "fork: %s", strerror(errno));
+		return false;
+	}
+	setenv("SRH_ADAPTER_SOCKET", name, 1);
+	return true;
+}
+
+/* Wait until the adapter has read all we sent, or has answered. */
+static void wait_read(int conn)
+{
+	for (int waited = 0; waited < ADAPTER_DRAIN_WAIT_MS * 10; waited++) {
+		int queued = 0;
+		if (ioctl(conn, SIOCOUTQ, &queued) != 0 || queued == 0)
+			return;
+		struct pollfd p = {conn, POLLIN, 0};
+		if (poll(&p, 1, 0) > 0)
+			return; /* it stopped early and is answering */
+		struct timespec ts = {0, 100000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void send_all(int conn, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(conn, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* the adapter stopped reading: its transcript
+				   says why */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* ---- the transcript's text form back into events --------------------- */
+
+static bool parse_kind(const char *s, enum srh_error_kind *k)
+{
+	static const char *const names[] = {"syntax", "limit", "truncated"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strncmp(s, names[i], strlen(names[i])) == 0 &&
+		    (s[strlen(names[i])] == ' ' || !s[strlen(names[i])])) {
+			*k = (enum srh_error_kind)i;
+			return true;
+		}
+	return false;
+}
+
+static void report(char *text, struct srh_recorder *rec)
+{
+	struct strbuf line = {0};
+	unsigned code = 0;
+	char esc[16] = "";
+	bool in_reply = false, ended = false;
+	unsigned lineno = 0;
+
+	for (char *p = text; *p && !ended;) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			give_up("transcript: its last line has no end", p);
+		*nl = '\0';
+		lineno++;
+		if (strncmp(p, "  \"", 3) == 0 && in_reply) {
+			size_t n = strlen(p), bad;
+			if (n < 4 || p[n - 1] != '"')
+				give_up("transcript: a line text is not quoted",
+					p);
+			p[n - 1] = '\0';
+			sb_clear(&line);
+			if (!sb_unescape(&line, p + 3, &bad))
+				give_up("transcript: bad escape", p);
+			srh_line(rec, sb_str(&line), line.len);
+			p = nl + 1;
+			continue;
+		}
+		if (in_reply)
+			srh_reply(rec, code, esc[0] ? esc : NULL);
+		in_reply = false;
+		if (sscanf(p, "reply %3u esc=%15s", &code, esc) == 2) {
+			in_reply = true;
+			if (strcmp(esc, "-") == 0)
+				esc[0] = '\0';
+		} else if (strncmp(p, "error ", 6) == 0) {
+			enum srh_error_kind k;
+			const char *at = strstr(p, " @");
+			unsigned long long off = SRH_OFFSET_UNKNOWN;
+			if (!parse_kind(p + 6, &k))
+				give_up("transcript: unknown error kind", p);
+			if (at && at[2] != '?')
+				off = strtoull(at + 2, NULL, 10);
+			srh_error(rec, k, off, "reported by the adapter");
+			ended = true;
+		} else if (strcmp(p, "end") == 0) {
+			srh_end(rec);
+			ended = true;
+		} else {
+			give_up("transcript: not an event", p);
+		}
+		p = nl + 1;
+	}
+	if (in_reply)
+		srh_reply(rec, code, esc[0] ? esc : NULL);
+	if (!ended)
+		give_up("transcript: no \"end\" or \"error\" at its end", NULL);
+	sb_free(&line);
+}
+
+static void adapter_read_fd(int fd, struct srh_recorder *rec)
+{
+	int conn = connect_adapter();
+	struct strbuf back = {0};
+	char buf[65536];
+	bool in_open = true, back_open = true;
+
+	while (in_open || back_open) {
+		struct pollfd p[2] = {{in_open ? fd : -1, POLLIN, 0},
+				      {back_open ? conn : -1, POLLIN, 0}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			give_up("poll", strerror(errno));
+		}
+		if (p[0].revents) {
+			ssize_t n = read(fd, buf, sizeof buf);
+			if (n > 0) {
+				send_all(conn, buf, (size_t)n);
+				wait_read(conn);
+			} else if (n == 0 || errno != EINTR) {
+				in_open = false;
+				shutdown(conn, SHUT_WR);
+			}
+		}
+		if (p[1].revents) {
+			ssize_t n = read(conn, buf, sizeof buf);
+			if (n > 0 && back.len < ADAPTER_MAX_TRANSCRIPT)
+				sb_add(&back, buf, (size_t)n);
+			else if (n == 0 || (n < 0 && errno != EINTR))
+				back_open = false;
+		}
+	}
+	close(conn);
+	report(back.s ? back.s : (char[]){""}, rec);
+	sb_free(&back);
+}
+
+const struct srh_subject srh_adapter_subject = {
+	.abi = SRH_SUBJECT_ABI,
+	.name = "adapter",
+	.description = "a parser in another language, through "
+		       "--subject 'adapter:COMMAND'",
+	.read_fd = adapter_read_fd,
+};
