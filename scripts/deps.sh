@@ -8,7 +8,10 @@
 # these). scripts/oss_fuzz_check.py holds the Dockerfiles to these lists.
 SRH_RUN_PACKAGES="cmake make gcc libc6-dev clang libclang-rt-14-dev python3"
 SRH_AFL_PACKAGES="afl++"
-SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml gnuplot-nox"
+# Wire mode's real clients (harness/wire/clients/: curl, msmtp, swaks,
+# Perl's Net::SMTP; Python's smtplib comes with python3), in one apt-get.
+SRH_WIRE_PACKAGES="curl msmtp swaks perl"
+SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml gnuplot-nox $SRH_WIRE_PACKAGES"
 # ./run bench: the fuzzers of both engines, and gnuplot for its plot.
 SRH_BENCH_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES gnuplot-nox"
 # What oss-fuzz/build.sh runs besides the compilers (the base-builder image

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """smtp-reply-harness adapter: the parser under test is smtplib.SMTP.getreply().
 
 Protocol (see README.md here): fd 3 = listening AF_UNIX socket, one reply

@@ -31,7 +31,7 @@
 #define SCN_MAX_REPLIES		8	   /* replies chained after one verb */
 #define SCN_MAX_REPLY		(1u << 20) /* bytes in one reply */
 #define SCN_MAX_VERB_LEN	15
-#define SCN_DEFAULT_DEADLINE_MS 15000u
+#define SCN_DEFAULT_DEADLINE_MS 20000u /* past the clients' own 15 s */
 
 struct scn_verb {
 	char verb[SCN_MAX_VERB_LEN + 1]; /* upper case; "." end of data */

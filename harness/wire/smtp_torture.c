@@ -29,7 +29,7 @@ static const char usage[] =
 	"  --seed N           of the random family (1)\n"
 	"  --max-runs N       client runs in all, shrinking aside (200)\n"
 	"  --shrink-runs N    runs to shrink a failure (24; 0: none)\n"
-	"  --deadline MS      per run (the scenario's, or 15000)\n"
+	"  --deadline MS      per run (the scenario's, or 20000)\n"
 	"  --ipv6             listen on ::1\n"
 	"  --port N           listen on N (0: any free port)\n"
 	"  --wait             no command: wait for your own client, once per\n"
@@ -237,6 +237,8 @@ static void repro(const struct session *s, const struct sched *sc,
 		sb_addf(out, " --deadline %u", s->cli->deadline_ms);
 	if (s->wo.ipv6)
 		sb_adds(out, " --ipv6");
+	if (s->wo.port)
+		sb_addf(out, " --port %u", s->wo.port);
 	if (!s->wo.argv) {
 		sb_adds(out, " --wait");
 		return;
@@ -688,6 +690,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (!scn_load(&s.scn, cli.scenario_path, &err)) {
 		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		scn_free(&s.scn);
+		sb_free(&err);
 		return 2;
 	}
 	s.wo.scn = &s.scn;
@@ -695,10 +699,22 @@ int main(int argc, char **argv)
 	s.wo.deadline_ms =
 		cli.deadline_ms ? cli.deadline_ms : s.scn.deadline_ms;
 
+	struct sched given = {0}, sc = {0};
+	if (cli.cuts &&
+	    !sched_parse(&given, cli.cuts, (size_t)~0u >> 1, &err)) {
+		fprintf(stderr, "smtp-torture: --cuts: %s\n", sb_str(&err));
+		sched_free(&given);
+		scn_free(&s.scn);
+		sb_free(&err);
+		return 2;
+	}
 	/* The one-piece run: what every schedule is judged against. */
 	struct sched none = {0};
 	if (!wire_run(&s.wo, &none, &s.base, &err)) {
 		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		sched_free(&given);
+		scn_free(&s.scn);
+		sb_free(&err);
 		return 2;
 	}
 	s.base_flags = flags_of(&s.base, NULL, have_status(&s));
@@ -720,15 +736,9 @@ int main(int argc, char **argv)
 		sb_free(&line);
 	}
 
-	struct sched sc = {0};
-	if (cli.cuts) {
-		if (!sched_parse(&sc, cli.cuts, (size_t)~0u >> 1, &err)) {
-			fprintf(stderr, "smtp-torture: --cuts: %s\n",
-				sb_str(&err));
-			return 2;
-		}
-		visit(&s, "given", &sc);
-	} else {
+	if (cli.cuts)
+		visit(&s, "given", &given);
+	else {
 		if (cli.families & F_SCRIPTED) {
 			wire_scripted(&s.scn, &s.base, &sc);
 			if (sc.ncuts)
@@ -763,6 +773,7 @@ int main(int argc, char **argv)
 	}
 	free(s.fail);
 	sched_free(&sc);
+	sched_free(&given);
 	wire_outcome_free(&s.base);
 	scn_free(&s.scn);
 	sb_free(&err);

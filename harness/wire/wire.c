@@ -53,6 +53,7 @@ struct conn {
 	char in[WIRE_MAX_LINE * 4];
 	size_t have;
 	bool pipelining; /* advertised in this connection's EHLO reply */
+	bool in_data;	 /* reading a message */
 };
 
 static void note(struct conn *c, const char *dir, const void *p, size_t n)
@@ -159,13 +160,16 @@ static void pause_inside(struct conn *c, unsigned ms, const char *verb,
 	} while (now_ms() < end);
 	if (c->have == before || (c->pipelining && may_pipeline_after(verb)))
 		return;
-	if (c->out->early++ == 0)
-		sb_addf(&c->out->early_what,
-			"connection %u: the client sent \"%.*s\" while the "
-			"reply to %s was incomplete (%u bytes of it written)",
-			c->index,
-			(int)(c->have - before < 60 ? c->have - before : 60),
-			c->in + before, verb, at);
+	if (c->out->early++ == 0) {
+		size_t n = c->have - before;
+		struct strbuf *w = &c->out->early_what;
+		sb_addf(w, "connection %u: the client sent \"", c->index);
+		sb_add_escaped(w, c->in + before, n < 60 ? n : 60);
+		sb_addf(w,
+			"%s\" while the reply to %s was incomplete (%u bytes "
+			"of it written)",
+			n < 60 ? "" : "...", verb, at);
+	}
 	note(c, "early talk", NULL, 0);
 }
 
@@ -301,17 +305,25 @@ static bool take_message(struct conn *c)
 	size_t n;
 	bool ok = false;
 
+	bool headers = true;
+
+	c->in_data = true;
 	while (next_line(c, line, &n)) {
 		if (n == 1 && line[0] == '.') {
 			ok = true;
 			break;
 		}
+		headers &= n > 0;
+		/* A Date: the client adds differs from run to run. */
+		if (headers && strncasecmp(line, "Date:", 5) == 0)
+			continue;
 		if (body.len < WIRE_MAX_BODY) {
 			const char *p = line[0] == '.' ? line + 1 : line;
 			sb_add(&body, p, n - (size_t)(p - line));
 			sb_adds(&body, "\r\n");
 		}
 	}
+	c->in_data = !ok;
 	if (ok) {
 		const struct scn_verb *v = scn_find(c->o->scn, ".", 1);
 		struct strbuf fallback = {0};
@@ -381,6 +393,27 @@ static void serve(struct conn *c)
 		if (strcmp(verb, "QUIT") == 0)
 			return;
 	}
+}
+
+/* When the client went away in the middle (closing, say, as a reply was
+ * still being written), the commands it had sent still count. */
+static void record_rest(struct conn *c)
+{
+	char line[WIRE_MAX_LINE];
+	size_t n;
+
+	if (!c->closed || c->in_data)
+		return;
+	while (c->have < sizeof c->in) {
+		ssize_t r = recv(c->fd, c->in + c->have, sizeof c->in - c->have,
+				 MSG_DONTWAIT);
+		if (r <= 0)
+			break;
+		note(c, "C>", c->in + c->have, (size_t)r);
+		c->have += (size_t)r;
+	}
+	while (memchr(c->in, '\n', c->have) && next_line(c, line, &n))
+		add_command(c, line, n);
 }
 
 /* ---- the client process ---------------------------------------------------
@@ -530,7 +563,7 @@ bool wire_run(const struct wire_opts *o, const struct sched *sc,
 		struct pollfd p = {lfd, POLLIN, 0};
 		int left = (int)(until - now);
 		if (poll(&p, 1, exited ? 0 : left < 20 ? left : 20) <= 0) {
-			if (exited || (!o->argv && out->connections))
+			if (exited)
 				break;
 			continue;
 		}
@@ -554,12 +587,15 @@ bool wire_run(const struct wire_opts *o, const struct sched *sc,
 		snprintf(what, sizeof what, "connection %u", c.index);
 		note(&c, what, NULL, 0);
 		serve(&c);
+		record_rest(&c);
 		note(&c, c.timed_out ? "deadline" : "close", NULL, 0);
 		close(fd);
 		if (c.timed_out) {
 			out->hung = true;
 			break;
 		}
+		if (!o->argv)
+			break; /* a client started elsewhere: one connection */
 	}
 	if (pid > 0 && !exited) {
 		kill(-pid, SIGKILL);

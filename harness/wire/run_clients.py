@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Real SMTP clients against smtp-torture: every client driver in
+harness/wire/clients/ through every scenario in harness/wire/scenarios/.
+
+For each pair it records the verdict of the one-piece run and the worst
+verdict under the scenario's own cuts and the "lines" family (a pause after
+every line of a multiline reply), with the minimal schedule and the command
+that reproduces it.
+
+  run_clients.py --torture build/dev/smtp-torture --check
+      judge every pair against harness/wire/expected.tsv (the suite; a
+      changed verdict fails it, with the failing run's report)
+  run_clients.py --torture ... --write
+      also write harness/wire/results.md and the README table
+  run_clients.py --torture ... --pin
+      rewrite expected.tsv from this run (review the diff!)
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CLIENTS = os.path.join(HERE, "clients")
+SCENARIOS = os.path.join(HERE, "scenarios")
+MESSAGE = os.path.join(HERE, "message.eml")
+EXPECTED = os.path.join(HERE, "expected.tsv")
+RESULTS = os.path.join(HERE, "results.md")
+README = os.path.join(ROOT, "README.md")
+BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
+
+# The naive client is the suite's control, not a real client: its row
+# proves the scenarios bite.
+ORDER = ["curl", "python-smtplib", "perl-net-smtp", "msmtp", "swaks", "naive"]
+
+
+def clients(wanted):
+    names = sorted(os.listdir(CLIENTS),
+                   key=lambda n: (ORDER.index(n) if n in ORDER else 99, n))
+    return [n for n in names if not wanted or n in wanted]
+
+
+def scenarios(wanted):
+    names = sorted(f[:-4] for f in os.listdir(SCENARIOS) if f.endswith(".scn"))
+    return [n for n in names if not wanted or n in wanted]
+
+
+def version(client):
+    p = subprocess.run([os.path.join(CLIENTS, client), "--version"],
+                       capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else "not installed"
+
+
+def run_pair(torture, client, scenario, families):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "r.json")
+        cmd = [torture, "--quiet", "--scenario",
+               os.path.join(SCENARIOS, scenario + ".scn"),
+               "--families", families, "--json", out, "--",
+               os.path.join(CLIENTS, client), "{port}", MESSAGE]
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        secs = time.monotonic() - t0
+        if p.returncode not in (0, 1) or not os.path.exists(out):
+            return {"client": client, "scenario": scenario,
+                    "error": p.stderr.strip() or f"exit {p.returncode}",
+                    "report": p.stdout, "seconds": secs}
+        with open(out) as f:
+            j = json.load(f)
+    worst_fail = None
+    for fl in j["failures"]:
+        if worst_fail is None or fl["verdict"] == j["worst"]["verdict"]:
+            worst_fail = worst_fail or fl
+            if fl["verdict"] == j["worst"]["verdict"]:
+                worst_fail = fl
+                break
+    # The repro names files by absolute path; show them from the repo.
+    repro = worst_fail["reproduce"].replace(ROOT + "/", "") if worst_fail \
+        else ""
+    return {
+        "client": client, "scenario": scenario,
+        "one_piece": j["baseline"]["verdict"],
+        "under_cuts": j["worst"]["verdict"] if j["failures"]
+        else j["baseline"]["verdict"],
+        "flags": worst_fail["flags"] if worst_fail else [],
+        "schedule": worst_fail["schedule"] if worst_fail else "",
+        "reproduce": repro,
+        "runs": j["runs"], "report": p.stdout, "seconds": secs,
+    }
+
+
+def load_expected():
+    want = {}
+    if os.path.exists(EXPECTED):
+        with open(EXPECTED) as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                c, s, one, cuts = line.rstrip("\n").split("\t")
+                want[(c, s)] = (one, cuts)
+    return want
+
+
+def write_expected(results):
+    with open(EXPECTED, "w") as f:
+        f.write("# client\tscenario\tone piece\tunder cuts "
+                "(harness/wire/run_clients.py --pin; review the diff)\n")
+        for r in results:
+            if "error" not in r:
+                f.write(f"{r['client']}\t{r['scenario']}\t{r['one_piece']}"
+                        f"\t{r['under_cuts']}\n")
+
+
+def table(results, versions):
+    rows = ["| client | version | scenario | one piece | under cuts "
+            "| minimal schedule |", "|---|---|---|---|---|---|"]
+    for r in results:
+        if "error" in r:
+            rows.append(f"| {r['client']} | {versions[r['client']]} | "
+                        f"{r['scenario']} | error | | |")
+            continue
+        cuts = r["under_cuts"]
+        extra = [f for f in r["flags"] if f != cuts]
+        if extra:
+            cuts += " (+" + ", ".join(extra) + ")"
+        if cuts != r["one_piece"] or r["flags"]:
+            cuts = f"**{cuts}**"
+        sched = f"`{r['schedule']}`" if r["schedule"] else ""
+        rows.append(f"| {r['client']} | {versions[r['client']]} | "
+                    f"{r['scenario']} | {r['one_piece']} | {cuts} | "
+                    f"{sched} |")
+    return "\n".join(rows) + "\n"
+
+
+def write_results(results, versions, families, seconds):
+    cmd = ("python3 harness/wire/run_clients.py --torture "
+           "build/dev/smtp-torture --write")
+    body = (f"Written by `{cmd}` (families {families}; {seconds:.0f} s "
+            "here). *One piece*: every reply in one write. *Under cuts*: the "
+            "worst verdict over the scenario's own cuts and a pause after "
+            "each line of every multiline reply; bold where it differs from "
+            "one piece.\n\n" + table(results, versions))
+    fails = [r for r in results if r.get("schedule")]
+    detail = "".join(
+        f"- {r['client']} / {r['scenario']}: `{r['reproduce']}`\n"
+        for r in fails)
+    with open(RESULTS, "w") as f:
+        f.write("# Real clients against smtp-torture\n\n" + body +
+                ("\n## Reproduce\n\n" + detail if detail else ""))
+    with open(README) as f:
+        text = f.read()
+    if BEGIN in text and END in text:
+        a, rest = text.split(BEGIN, 1)
+        _, b = rest.split(END, 1)
+        with open(README, "w") as f:
+            f.write(a + BEGIN + "\n" + body + END + b)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--torture", required=True, help="the smtp-torture binary")
+    ap.add_argument("--clients", help="comma-separated (default: all)")
+    ap.add_argument("--scenarios", help="comma-separated (default: all)")
+    ap.add_argument("--families", default="scripted,lines")
+    ap.add_argument("--jobs", type=int, default=4,
+                    help="pairs at once (runs mostly wait on pauses)")
+    ap.add_argument("--check", action="store_true",
+                    help="fail on a verdict unlike expected.tsv")
+    ap.add_argument("--write", action="store_true",
+                    help="write results.md and the README table")
+    ap.add_argument("--pin", action="store_true",
+                    help="rewrite expected.tsv from this run")
+    a = ap.parse_args()
+    torture = os.path.abspath(a.torture)
+    cl = clients(a.clients.split(",") if a.clients else None)
+    sc = scenarios(a.scenarios.split(",") if a.scenarios else None)
+    versions = {c: version(c) for c in cl}
+    missing = [c for c in cl if versions[c] == "not installed"]
+    for c in cl:
+        print(f"client {c}: {versions[c]}")
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
+        futs = [pool.submit(run_pair, torture, c, s, a.families)
+                for c in cl if c not in missing for s in sc]
+        results = [f.result() for f in futs]
+    seconds = time.monotonic() - t0
+    want = load_expected()
+    bad = []
+    for r in results:
+        key = (r["client"], r["scenario"])
+        if "error" in r:
+            print(f"ERROR {key[0]} / {key[1]}: {r['error']}")
+            bad.append(r)
+            continue
+        got = (r["one_piece"], r["under_cuts"])
+        note = ""
+        if a.check and key in want and want[key] != got:
+            note = f"   EXPECTED {want[key][0]} / {want[key][1]}"
+            bad.append(r)
+        elif a.check and key not in want:
+            note = "   (no expectation pinned)"
+            bad.append(r)
+        print(f"{r['client']:15} {r['scenario']:20} one piece {got[0]:14} "
+              f"under cuts {got[1]:14} {r['schedule']:10} "
+              f"{r['runs']:3} runs {r['seconds']:5.1f} s{note}", flush=True)
+    print(f"{len(results)} client/scenario pairs in {seconds:.0f} s")
+    for r in bad:
+        print(f"\n==== {r['client']} / {r['scenario']}\n{r.get('report', '')}")
+    if a.pin:
+        write_expected(results)
+    if a.write:
+        write_results(results, versions, a.families, seconds)
+    if missing:
+        print("not installed: " + ", ".join(missing) +
+              " (scripts/deps.sh SRH_WIRE_PACKAGES)")
+    if a.check and (bad or missing):
+        print(f"run_clients: {len(bad)} pair(s) unlike expected.tsv"
+              + (", clients missing" if missing else ""))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""smtp-torture judges what it claims to judge, and smtp-split drives
+parsers in other processes through the adapters.
+
+- The naive client (harness/wire/clients/naive, one read per reply) passes
+  the KB912341 scenario when each reply arrives in one piece, and under the
+  scenario's own cut it delivers the message several times while saying it
+  failed, talking before the 354 reply was complete.
+- Each other verdict from a client made to earn it: lost (exits 0, sends
+  nothing), fail (exits 1, sends nothing), hang (past the deadline),
+  differs (talks differently when the greeting is cut); a client that
+  takes its replies properly is ok under every cut of the lines family.
+- The scripted cut lands where the scenario says, the reproduce command
+  reproduces, a malformed scenario is refused with file and line, and
+  ::1 and --wait work.
+- smtp-split --subject 'adapter:...' finds smtplib's and Net::Cmd's way of
+  ending on a cut line, and reports schedules per second.
+
+Usage: wire_test.py BUILD-DIR
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Checks  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WIRE = os.path.join(ROOT, "harness", "wire")
+SCN = os.path.join(WIRE, "scenarios")
+MSG = os.path.join(WIRE, "message.eml")
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
+    else sys.executable
+
+check = Checks("wire_test")
+
+
+def torture(build, scenario, client, *opts):
+    """Run smtp-torture; (exit status, stdout, parsed JSON or None)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "r.json")
+        cmd = [os.path.join(build, "smtp-torture"), "--scenario", scenario,
+               "--json", out, *opts]
+        if client:
+            cmd += ["--", *client]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        j = None
+        if os.path.exists(out):
+            with open(out) as f:
+                j = json.load(f)
+        return p.returncode, p.stdout + p.stderr, j
+
+
+def naive_kb(build):
+    client = [os.path.join(WIRE, "clients", "naive"), "{port}", MSG]
+    kb = os.path.join(SCN, "kb912341.scn")
+    rc, out, j = torture(build, kb, client, "--families", "scripted")
+    check(j is not None and j["baseline"]["verdict"] == "ok"
+          and j["baseline"]["accepted"] == 1, "naive client: KB912341 with "
+          "each reply in one piece is ok, one message")
+    fails = j["failures"] if j else []
+    f = fails[0] if fails else {}
+    check(rc == 1 and len(fails) == 1, "naive client: the scripted cut "
+          "(a pause after 354-Line 1) fails it, exit 1")
+    check({"duplicate", "false-failure", "early-talk"} <= set(
+        f.get("flags", [])), "naive client: duplicate, false failure and "
+          "early talk: " + ", ".join(f.get("flags", [])))
+    check(f.get("accepted", 0) >= 2 and f.get("status") == 1,
+          f"naive client: {f.get('accepted')} copies accepted while it "
+          f"exited {f.get('status')}")
+    check(re.fullmatch(r"150@\d+", f.get("original", "")) is not None,
+          "the scripted cut is 12 bytes into the DATA reply, at 150: "
+          + f.get("original", ""))
+    check("S> \"354-Line 1\\r\\n\"" in out and "early talk: connection 1: "
+          "the client sent \"From: a@example.com" in out,
+          "the report's transcript shows the cut and the early talk")
+    repro = f.get("reproduce", "")
+    check(repro.startswith("smtp-torture --scenario"), "a reproduce command")
+    if repro:
+        p = subprocess.run(repro.replace("smtp-torture", os.path.join(
+            build, "smtp-torture") + " --shrink-runs 0", 1),
+            shell=True, capture_output=True, text=True, timeout=120)
+        check(p.returncode == 1 and "FAIL kb912341: duplicate" in p.stdout,
+              "the reproduce command fails the same way")
+
+
+FAKE_CLIENT = r'''
+import socket, sys
+# Reads its replies properly, but says NOOP first when the greeting came
+# in pieces: commands unlike the one-piece run ("differs").
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+buf = s.recv(4096)
+piecewise = not buf.endswith(b"\n")
+def line():
+    global buf
+    while b"\n" not in buf:
+        more = s.recv(4096)
+        if not more:
+            sys.exit(4)
+        buf += more
+    text, buf = buf.split(b"\n", 1)
+    return text
+def reply():
+    while True:
+        text = line()
+        if text[3:4] != b"-":
+            return text
+reply()
+for cmd in ([b"NOOP"] if piecewise else []) + [b"EHLO c", b"MAIL FROM:<a@x>",
+                                               b"RCPT TO:<b@x>", b"DATA"]:
+    s.sendall(cmd + b"\r\n")
+    reply()
+s.sendall(b"hello\r\n.\r\n")
+code = reply()[:3]
+s.sendall(b"QUIT\r\n")
+reply()
+sys.exit(0 if code == b"250" else 1)
+'''
+
+
+def verdicts(build, tmp):
+    base = os.path.join(SCN, "baseline.scn")
+    cases = [
+        ("lost", ["true"], []),
+        ("fail", ["false"], []),
+        ("hang", ["sleep", "30"], ["--deadline", "300"]),
+    ]
+    for want, client, opts in cases:
+        rc, out, j = torture(build, base, client, *opts)
+        got = j["baseline"]["verdict"] if j else None
+        check(got == want, f"{' '.join(client)}: {want} (got {got})")
+    # A proper client: ok under every cut of the lines family.
+    smtplib = [os.path.join(WIRE, "clients", "python-smtplib"), "{port}", MSG]
+    rc, out, j = torture(build, os.path.join(SCN, "ehlo-long.scn"), smtplib)
+    check(rc == 0 and j and j["runs"] >= 5 and not j["failures"],
+          f"python smtplib: ok under {j and j['runs']} cut schedules of "
+          "the long EHLO")
+    # differs: the fake client says NOOP when the greeting is cut.
+    fake = os.path.join(tmp, "fake_client.py")
+    with open(fake, "w") as f:
+        f.write(FAKE_CLIENT)
+    rc, out, j = torture(build, base, [PY, fake, "{port}"], "--cuts", "3@50")
+    f = j["failures"][0] if j and j["failures"] else {}
+    check(j and j["baseline"]["verdict"] == "ok" and f.get("verdict") ==
+          "differs" and "1 NOOP" in out, "a greeting cut that changes the "
+          "client's commands: differs, with both command lists shown")
+
+
+def scenario_errors(build, tmp):
+    bad = os.path.join(tmp, "bad.scn")
+    with open(bad, "w") as f:
+        f.write('# fine\non DATA "354 go\\r\\n"\non MAIL "250 ok\\r\\n\n')
+    rc, out, _ = torture(build, bad, ["true"])
+    check(rc == 2 and f"{bad}:3: unterminated string" in out,
+          "an unterminated string: refused, with file and line")
+    with open(bad, "w") as f:
+        f.write('on DATA "354 go\\r\\n"\ncut DATA 40\n')
+    rc, out, _ = torture(build, bad, ["true"])
+    check(rc == 2 and f"{bad}:2: cut DATA" in out,
+          "a cut beyond its reply: refused, with file and line")
+    with open(bad, "w") as f:
+        f.write('on EHLO "250-a\\r\\n250-XLONG " + "x"*1990 + "\\r\\n" '
+                '"334 next\\r\\n"\nbogus 1\n')
+    rc, out, _ = torture(build, bad, ["true"])
+    check(rc == 2 and f"{bad}:2: unknown statement" in out,
+          "an unknown statement: refused, with file and line")
+
+
+def ipv6_and_wait(build):
+    have6 = True
+    try:
+        socket.socket(socket.AF_INET6).bind(("::1", 0))
+    except OSError:
+        have6 = False
+    if have6:
+        client = [PY, "-c", "import smtplib,sys; s=smtplib.SMTP('::1', "
+                  "int(sys.argv[1]), local_hostname='c'); s.sendmail('a@x',"
+                  "['b@x'], b'hi\\r\\n'); s.quit()", "{port}"]
+        rc, out, j = torture(build, os.path.join(SCN, "baseline.scn"),
+                             client, "--ipv6", "--families", "scripted")
+        check(j and j["baseline"]["verdict"] == "ok", "--ipv6: a client "
+              "on ::1 is served")
+    else:
+        print("note: no ::1 here; --ipv6 not checked")
+    # --wait: the user's own client, started elsewhere.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    result = {}
+
+    def serve():
+        result["r"] = torture(build, os.path.join(SCN, "kb912341.scn"), None,
+                              "--wait", "--port", str(port), "--families",
+                              "scripted", "--shrink-runs", "0")
+
+    t = threading.Thread(target=serve)
+    t.start()
+    import smtplib
+    sent = 0
+    for _ in range(2):  # the one-piece run, then the scripted cut
+        for _ in range(100):
+            try:
+                c = smtplib.SMTP("127.0.0.1", port, local_hostname="c",
+                                 timeout=10)
+                break
+            except OSError:
+                time.sleep(0.05)
+        c.sendmail("a@x", ["b@x"], b"hi\r\n")
+        c.quit()
+        sent += 1
+    t.join()
+    rc, out, j = result["r"]
+    if rc != 0:
+        print(out)
+    check(rc == 0 and j and j["runs"] == 1 and j["baseline"]["accepted"] == 1,
+          f"--wait: {sent} connections of an outside client judged, ok")
+
+
+def adapters(build):
+    split = os.path.join(build, "smtp-split")
+    stream = r"250-first\r\n250 last\r\n221 bye\r\n"
+    for name, cmd, want in [
+        ("smtplib", PY + " " + os.path.join(ROOT, "harness", "adapters",
+                                            "smtplib_adapter.py"),
+         "reply 002"),
+        ("Net::Cmd", "perl " + os.path.join(ROOT, "harness", "adapters",
+                                            "netcmd_adapter.pl"), "end"),
+    ]:
+        p = subprocess.run([split, "--subject", "adapter:" + cmd, "--stream",
+                            stream, "--quiet"], capture_output=True,
+                           text=True, timeout=300)
+        rate = re.search(r"schedules (\d+) in ([\d.]+) s \((\d+)/s\)",
+                         p.stdout)
+        check(p.returncode == 1 and "FAIL prefix (fd shape)" in p.stdout
+              and re.search(r"\* error truncated @1 +" + re.escape(want),
+                            p.stdout) is not None,
+              f"adapter {name}: a stream cut after \"2\" gives \"{want}\" "
+              "where it is truncated (the prefix oracle)")
+        check(rate is not None and int(rate.group(1)) > 300,
+              f"adapter {name}: "
+              + (f"{rate.group(1)} schedules in {rate.group(2)} s "
+                 f"({rate.group(3)}/s), one adapter process"
+                 if rate else "no summary"))
+    # The adapter process ends with smtp-split.
+    time.sleep(0.3)
+    left = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"smtplib_adapter.py" in cmd or b"netcmd_adapter.pl" in cmd:
+            left.append(pid)
+    check(not left, "no adapter process outlives smtp-split"
+          + (f" (left: {left})" if left else ""))
+
+
+def main():
+    build = os.path.abspath(sys.argv[1])
+    with tempfile.TemporaryDirectory() as tmp:
+        naive_kb(build)
+        verdicts(build, tmp)
+        scenario_errors(build, tmp)
+        ipv6_and_wait(build)
+        adapters(build)
+    return check.status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
