@@ -11,7 +11,9 @@ that reproduces it.
       judge every pair against harness/wire/expected.tsv (the suite; a
       changed verdict fails it, with the failing run's report)
   run_clients.py --torture ... --write
-      also write harness/wire/results.md and the README table
+      also write harness/wire/results.{md,json} and the README table
+  run_clients.py --torture ... --mta
+      the MTAs (exim4) rather than the clients: a separate, slower suite
   run_clients.py --torture ... --pin
       rewrite expected.tsv from this run (review the diff!)
 """
@@ -19,7 +21,6 @@ import argparse
 import concurrent.futures
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -32,18 +33,25 @@ SCENARIOS = os.path.join(HERE, "scenarios")
 MESSAGE = os.path.join(HERE, "message.eml")
 EXPECTED = os.path.join(HERE, "expected.tsv")
 RESULTS = os.path.join(HERE, "results.md")
+RESULTS_JSON = os.path.join(HERE, "results.json")
 README = os.path.join(ROOT, "README.md")
 BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
 
 # The naive client is the suite's control, not a real client: its row
 # proves the scenarios bite.
-ORDER = ["curl", "python-smtplib", "perl-net-smtp", "msmtp", "swaks", "naive"]
+ORDER = ["curl", "python-smtplib", "perl-net-smtp", "msmtp", "swaks", "naive",
+         "exim4"]
+# MTAs: a separate, slower suite (--mta), with its own Debian packages
+# (scripts/deps.sh SRH_WIRE_MTA_PACKAGES).
+MTAS = {"exim4"}
 
 
-def clients(wanted):
+def clients(wanted, mta):
     names = sorted(os.listdir(CLIENTS),
                    key=lambda n: (ORDER.index(n) if n in ORDER else 99, n))
-    return [n for n in names if not wanted or n in wanted]
+    if wanted:
+        return [n for n in names if n in wanted]
+    return [n for n in names if (n in MTAS) == mta]
 
 
 def scenarios(wanted):
@@ -138,15 +146,32 @@ def table(results, versions):
     return "\n".join(rows) + "\n"
 
 
-def write_results(results, versions, families, seconds):
-    cmd = ("python3 harness/wire/run_clients.py --torture "
-           "build/dev/smtp-torture --write")
-    body = (f"Written by `{cmd}` (families {families}; {seconds:.0f} s "
-            "here). *One piece*: every reply in one write. *Under cuts*: the "
-            "worst verdict over the scenario's own cuts and a pause after "
-            "each line of every multiline reply; bold where it differs from "
-            "one piece.\n\n" + table(results, versions))
-    fails = [r for r in results if r.get("schedule")]
+def write_results(results, versions, families):
+    """Merge this run's pairs into results.json (the clients' and the MTAs'
+    suites run apart) and write results.md and the README table from it."""
+    store = {"families": families, "versions": {}, "pairs": []}
+    if os.path.exists(RESULTS_JSON):
+        with open(RESULTS_JSON) as f:
+            store = json.load(f)
+    store["versions"].update(versions)
+    ran = {(r["client"], r["scenario"]) for r in results}
+    keep = [r for r in store["pairs"] if (r["client"], r["scenario"])
+            not in ran]
+    fresh = [{k: v for k, v in r.items() if k != "report"} for r in results]
+    store["pairs"] = sorted(keep + fresh, key=lambda r: (
+        ORDER.index(r["client"]) if r["client"] in ORDER else 99,
+        r["client"], r["scenario"]))
+    with open(RESULTS_JSON, "w") as f:
+        json.dump(store, f, indent=1)
+        f.write("\n")
+    pairs, versions = store["pairs"], store["versions"]
+    body = ("Written by `./run wire --write` and `./run wire --mta --write` "
+            f"(families {families}). *One piece*: every reply in one write. "
+            "*Under cuts*: the worst verdict over the scenario's own cuts and "
+            "a pause after each line of every multiline reply; bold where it "
+            "differs from one piece. The reproduce commands are in "
+            "`harness/wire/results.md`.\n\n" + table(pairs, versions))
+    fails = [r for r in pairs if r.get("schedule")]
     detail = "".join(
         f"- {r['client']} / {r['scenario']}: `{r['reproduce']}`\n"
         for r in fails)
@@ -166,7 +191,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--torture", required=True, help="the smtp-torture binary")
-    ap.add_argument("--clients", help="comma-separated (default: all)")
+    ap.add_argument("--clients", help="comma-separated (default: all but "
+                    "the MTAs)")
+    ap.add_argument("--mta", action="store_true",
+                    help="the MTAs (exim4) instead of the clients")
     ap.add_argument("--scenarios", help="comma-separated (default: all)")
     ap.add_argument("--families", default="scripted,lines")
     ap.add_argument("--jobs", type=int, default=4,
@@ -179,7 +207,7 @@ def main():
                     help="rewrite expected.tsv from this run")
     a = ap.parse_args()
     torture = os.path.abspath(a.torture)
-    cl = clients(a.clients.split(",") if a.clients else None)
+    cl = clients(a.clients.split(",") if a.clients else None, a.mta)
     sc = scenarios(a.scenarios.split(",") if a.scenarios else None)
     versions = {c: version(c) for c in cl}
     missing = [c for c in cl if versions[c] == "not installed"]
@@ -216,7 +244,7 @@ def main():
     if a.pin:
         write_expected(results)
     if a.write:
-        write_results(results, versions, a.families, seconds)
+        write_results(results, versions, a.families)
     if missing:
         print("not installed: " + ", ".join(missing) +
               " (scripts/deps.sh SRH_WIRE_PACKAGES)")
