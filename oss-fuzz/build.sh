@@ -43,6 +43,7 @@ cc() { # cc OBJECT SOURCE [FLAGS...]
 # main(), the reference, the fuzz helpers.
 common=()
 for s in "$src"/parser/*.c "$src"/harness/*.c "$src"/harness/subjects/reference.c \
+	"$src"/harness/subjects/adapter.c \
 	"$src"/harness/fuzz/fuzz.c "$src"/harness/fuzz/cuts.c; do
 	n=$(basename "$s" .c)
 	[ "$n" = smtp_split ] && continue
