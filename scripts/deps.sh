@@ -11,6 +11,11 @@ SRH_AFL_PACKAGES="afl++"
 # Wire mode's real clients (harness/wire/clients/: curl, msmtp, swaks,
 # Perl's Net::SMTP; Python's smtplib comes with python3), in one apt-get.
 SRH_WIRE_PACKAGES="curl msmtp swaks perl"
+# Wire mode's queueing MTA (harness/wire/clients/exim4: Exim delivering,
+# then retrying, the KB912341 duplicate): a separate, slower suite. An MTA
+# package (it provides mail-transport-agent and conflicts with the other
+# MTAs), so not in SRH_TEST_PACKAGES.
+SRH_WIRE_MTA_PACKAGES="exim4-daemon-light"
 SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml gnuplot-nox $SRH_WIRE_PACKAGES"
 # ./run bench: the fuzzers of both engines, and gnuplot for its plot.
 SRH_BENCH_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES gnuplot-nox"

@@ -141,6 +141,11 @@ def verdicts(build, tmp):
     check(rc == 0 and j and j["runs"] >= 5 and not j["failures"],
           f"python smtplib: ok under {j and j['runs']} cut schedules of "
           "the long EHLO")
+    # A cut at a reply's first byte is a pause before that reply.
+    greeting = len("220 torture.example ESMTP smtp-torture\r\n")
+    rc, out, j = torture(build, base, smtplib, "--cuts", f"{greeting}@400")
+    check(rc == 0 and "pause 400 ms before the reply" in out,
+          "a cut at a reply boundary pauses before that reply")
     # differs: the fake client says NOOP when the greeting is cut.
     fake = os.path.join(tmp, "fake_client.py")
     with open(fake, "w") as f:
@@ -150,6 +155,69 @@ def verdicts(build, tmp):
     check(j and j["baseline"]["verdict"] == "ok" and f.get("verdict") ==
           "differs" and "1 NOOP" in out, "a greeting cut that changes the "
           "client's commands: differs, with both command lists shown")
+
+
+PIPELINING_CLIENT = r'''
+import socket, sys
+# Offered PIPELINING, it sends MAIL and, as soon as MAIL's reply starts,
+# RCPT and DATA (its right), then the message: in "body" mode as soon as
+# RCPT's reply starts (before the 354: early), else after the 354.
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+body_early = sys.argv[2] == "body"
+buf = b""
+def line():
+    global buf
+    while b"\n" not in buf:
+        buf += s.recv(4096)
+    text, buf = buf.split(b"\n", 1)
+    return text
+def reply():
+    while line()[3:4] == b"-":
+        pass
+def started():
+    global buf
+    while not buf:
+        buf += s.recv(4096)
+reply()
+s.sendall(b"EHLO c\r\n")
+reply()
+s.sendall(b"MAIL FROM:<a@x>\r\n")
+started()
+s.sendall(b"RCPT TO:<b@x>\r\nDATA\r\n")
+reply()
+if body_early:
+    started()
+    s.sendall(b"hello\r\n.\r\n")
+reply()
+reply()
+if not body_early:
+    s.sendall(b"hello\r\n.\r\n")
+reply()
+s.sendall(b"QUIT\r\n")
+reply()
+'''
+
+
+def early_talk_rule(build, tmp):
+    """Pipelined commands inside a MAIL or RCPT reply are the client's
+    right; a message body there is early talk."""
+    scn = os.path.join(tmp, "mail-rcpt-cut.scn")
+    with open(scn, "w") as f:
+        f.write("cut MAIL 4@300\ncut RCPT 4@300\n")
+    client = os.path.join(tmp, "pipelining.py")
+    with open(client, "w") as f:
+        f.write(PIPELINING_CLIENT)
+    rc, out, j = torture(build, scn, [PY, client, "{port}", "commands"],
+                         "--families", "scripted", "--shrink-runs", "0")
+    check(rc == 0 and j and j["runs"] == 1 and not j["failures"]
+          and "RCPT TO:<b@x>" in out, "RCPT and DATA sent inside MAIL's "
+          "cut reply, PIPELINING offered: not early talk, ok")
+    rc, out, j = torture(build, scn, [PY, client, "{port}", "body"],
+                         "--families", "scripted", "--shrink-runs", "0")
+    f = j["failures"][0] if j and j["failures"] else {}
+    check("early-talk" in f.get("flags", []) and "the client sent "
+          "\"hello\\r\\n.\\r\\n\" while the reply to RCPT" in out,
+          "the message sent inside RCPT's cut reply: early talk")
 
 
 def scenario_errors(build, tmp):
@@ -268,6 +336,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         naive_kb(build)
         verdicts(build, tmp)
+        early_talk_rule(build, tmp)
         scenario_errors(build, tmp)
         ipv6_and_wait(build)
         adapters(build)

@@ -8,6 +8,7 @@
  * so the adapter's parser sees the schedule's cuts, not merged pieces.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <linux/sockios.h>
 #include <poll.h>
@@ -31,6 +32,8 @@
 #define ADAPTER_MAX_TRANSCRIPT (64u << 20)
 /* How long a piece may wait for the adapter to read the one before. */
 #define ADAPTER_DRAIN_WAIT_MS 2000
+/* How long the adapter may take to start and answer a first stream. */
+#define ADAPTER_START_WAIT_MS 10000
 
 static void give_up(const char *what, const char *why)
 {
@@ -73,6 +76,46 @@ static int connect_adapter(void)
 	return fd;
 }
 
+/* An empty stream must come back "end": the adapter runs and speaks the
+ * protocol, or the session stops before blaming the parser for it. */
+static bool probe(const char *name, const char *command, struct strbuf *err)
+{
+	struct sockaddr_un a;
+	socklen_t len = address(name, &a);
+	char buf[256];
+	size_t have = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, len) != 0 ||
+	    shutdown(fd, SHUT_WR) != 0) {
+		sb_addf(err, "adapter \"%s\": cannot connect: %s", command,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, ADAPTER_START_WAIT_MS) <= 0)
+			break;
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		if (have == sizeof buf - 1)
+			break;
+	}
+	close(fd);
+	buf[have] = '\0';
+	if (strcmp(buf, "end\n") == 0)
+		return true;
+	sb_addf(err,
+		"adapter \"%s\" answered an empty stream with \"%s\", not "
+		"\"end\" (did it start? see harness/adapters/README.md)",
+		command, buf);
+	return false;
+}
+
 bool srh_adapter_start(const char *command, struct strbuf *err)
 {
 	char name[64];
@@ -113,7 +156,7 @@ bool srh_adapter_start(const char *command, struct strbuf *err)
 		return false;
 	}
 	setenv("SRH_ADAPTER_SOCKET", name, 1);
-	return true;
+	return probe(name, command, err);
 }
 
 /* Wait until the adapter has read all we sent, or has answered. */
@@ -131,11 +174,33 @@ static void wait_read(int conn)
 	}
 }
 
-static void send_all(int conn, const char *p, size_t n)
+/* What the adapter writes back, read whenever it is there: an adapter
+ * that answers before it has read everything must not block our send. */
+static void take_back(int conn, struct strbuf *back, bool *back_open)
+{
+	char buf[65536];
+	ssize_t n = read(conn, buf, sizeof buf);
+
+	if (n > 0 && back->len < ADAPTER_MAX_TRANSCRIPT)
+		sb_add(back, buf, (size_t)n);
+	else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+		*back_open = false;
+}
+
+static void send_all(int conn, const char *p, size_t n, struct strbuf *back,
+		     bool *back_open)
 {
 	while (n > 0) {
-		ssize_t w = send(conn, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
+		struct pollfd q = {conn, POLLOUT | (*back_open ? POLLIN : 0),
+				   0};
+		if (poll(&q, 1, -1) < 0 && errno != EINTR)
+			give_up("poll", strerror(errno));
+		if (q.revents & POLLIN)
+			take_back(conn, back, back_open);
+		if (!(q.revents & (POLLOUT | POLLERR | POLLHUP)))
+			continue;
+		ssize_t w = send(conn, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (w <= 0)
 			return; /* the adapter stopped reading: its transcript
@@ -167,7 +232,8 @@ static void report(char *text, struct srh_recorder *rec)
 	bool in_reply = false, ended = false;
 	unsigned lineno = 0;
 
-	for (char *p = text; *p && !ended;) {
+	char *p = text;
+	while (*p && !ended) {
 		char *nl = strchr(p, '\n');
 		if (!nl)
 			give_up("transcript: its last line has no end", p);
@@ -189,10 +255,23 @@ static void report(char *text, struct srh_recorder *rec)
 		if (in_reply)
 			srh_reply(rec, code, esc[0] ? esc : NULL);
 		in_reply = false;
-		if (sscanf(p, "reply %3u esc=%15s", &code, esc) == 2) {
-			in_reply = true;
+		if (strncmp(p, "reply ", 6) == 0) {
+			/* Exactly: reply DDD esc=X, X "-" or a short code. */
+			const char *d = p + 6, *e = p + 10;
+			size_t elen = strlen(p) > 14 ? strlen(e + 4) : 0;
+			if (!isdigit((unsigned char)d[0]) ||
+			    !isdigit((unsigned char)d[1]) ||
+			    !isdigit((unsigned char)d[2]) || d[3] != ' ' ||
+			    strncmp(e, "esc=", 4) != 0 || elen == 0 ||
+			    elen >= sizeof esc || strchr(e + 4, ' '))
+				give_up("transcript: not \"reply DDD esc=X\"",
+					p);
+			code = (unsigned)((d[0] - '0') * 100 +
+					  (d[1] - '0') * 10 + (d[2] - '0'));
+			memcpy(esc, e + 4, elen + 1);
 			if (strcmp(esc, "-") == 0)
 				esc[0] = '\0';
+			in_reply = true;
 		} else if (strncmp(p, "error ", 6) == 0) {
 			enum srh_error_kind k;
 			const char *at = strstr(p, " @");
@@ -215,6 +294,8 @@ static void report(char *text, struct srh_recorder *rec)
 		srh_reply(rec, code, esc[0] ? esc : NULL);
 	if (!ended)
 		give_up("transcript: no \"end\" or \"error\" at its end", NULL);
+	if (*p)
+		give_up("transcript: more after its last event", p);
 	sb_free(&line);
 }
 
@@ -236,20 +317,16 @@ static void adapter_read_fd(int fd, struct srh_recorder *rec)
 		if (p[0].revents) {
 			ssize_t n = read(fd, buf, sizeof buf);
 			if (n > 0) {
-				send_all(conn, buf, (size_t)n);
+				send_all(conn, buf, (size_t)n, &back,
+					 &back_open);
 				wait_read(conn);
 			} else if (n == 0 || errno != EINTR) {
 				in_open = false;
 				shutdown(conn, SHUT_WR);
 			}
 		}
-		if (p[1].revents) {
-			ssize_t n = read(conn, buf, sizeof buf);
-			if (n > 0 && back.len < ADAPTER_MAX_TRANSCRIPT)
-				sb_add(&back, buf, (size_t)n);
-			else if (n == 0 || (n < 0 && errno != EINTR))
-				back_open = false;
-		}
+		if (back_open && p[1].revents)
+			take_back(conn, &back, &back_open);
 	}
 	close(conn);
 	report(back.s ? back.s : (char[]){""}, rec);

@@ -116,13 +116,19 @@ def load_expected():
 
 
 def write_expected(results):
+    """Pin this run's pairs; pairs it did not run keep their pins."""
+    want = load_expected()
+    for r in results:
+        if "error" not in r:
+            want[(r["client"], r["scenario"])] = (r["one_piece"],
+                                                  r["under_cuts"])
+    order = {c: i for i, c in enumerate(ORDER)}
     with open(EXPECTED, "w") as f:
         f.write("# client\tscenario\tone piece\tunder cuts "
                 "(harness/wire/run_clients.py --pin; review the diff)\n")
-        for r in results:
-            if "error" not in r:
-                f.write(f"{r['client']}\t{r['scenario']}\t{r['one_piece']}"
-                        f"\t{r['under_cuts']}\n")
+        for (c, s), (one, cuts) in sorted(
+                want.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
+            f.write(f"{c}\t{s}\t{one}\t{cuts}\n")
 
 
 def table(results, versions):

@@ -86,7 +86,7 @@ static void skip_space(struct lexer *lx)
 		lx->p += strlen(lx->p);
 }
 
-/* A bare word into out (at most size - 1 bytes). */
+/* A bare word into out (at most size - 1 bytes); "." may be quoted. */
 static bool word(struct lexer *lx, char *out, size_t size)
 {
 	size_t n = 0;
@@ -98,6 +98,11 @@ static bool word(struct lexer *lx, char *out, size_t size)
 		out[n++] = *lx->p++;
 	}
 	out[n] = '\0';
+	if (n >= 2 && out[0] == '"' && out[n - 1] == '"') {
+		memmove(out, out + 1, n - 2);
+		out[n - 2] = '\0';
+		n -= 2;
+	}
 	return n > 0 || fail(lx, "a word is missing");
 }
 
@@ -134,13 +139,19 @@ static bool reply(struct lexer *lx, struct strbuf *out)
 		unsigned long times = 1;
 		skip_space(lx);
 		if (*lx->p == '*') {
-			char *end;
 			lx->p++;
 			skip_space(lx);
-			times = strtoul(lx->p, &end, 10);
-			if (end == lx->p || times == 0)
-				return fail(lx, "a count is missing after '*'");
-			lx->p = end;
+			/* Digits only, and never more than a reply holds. */
+			times = 0;
+			while (isdigit((unsigned char)*lx->p) &&
+			       times <= SCN_MAX_REPLY)
+				times = times * 10 + (unsigned)(*lx->p++ - '0');
+			if (times == 0 || times > SCN_MAX_REPLY ||
+			    isdigit((unsigned char)*lx->p)) {
+				sb_free(&part);
+				return fail(lx, "'*' wants a count from 1 to "
+						"the reply bound");
+			}
 		}
 		if (part.len && times > SCN_MAX_REPLY / part.len) {
 			sb_free(&part);
@@ -238,6 +249,9 @@ static bool statement(struct scn *s, struct lexer *lx)
 		const struct strbuf *r = greet ? &s->greeting : &v->reply[0];
 		struct sched *dst = greet ? &s->greeting_cuts : &v->cuts;
 		struct strbuf why = {0};
+		if (dst->ncuts)
+			return fail(lx, "a second cut for the same reply (give "
+					"all its cuts on one line: 6,12@300)");
 		bool ok = sched_parse(dst, text, r->len, &why);
 		if (!ok)
 			sb_addf(lx->err, "%s:%u: cut %s: %s", lx->path,
@@ -286,6 +300,12 @@ bool scn_load(struct scn *s, const char *path, struct strbuf *err)
 	fclose(f);
 	/* Cuts must still fit the replies they cut, if one was redefined
 	 * after its cut. */
+	if (ok && s->greeting_cuts.ncuts &&
+	    s->greeting_cuts.cuts[s->greeting_cuts.ncuts - 1].at >=
+		    s->greeting.len) {
+		sb_addf(err, "%s: cut greeting: beyond the greeting", path);
+		ok = false;
+	}
 	for (size_t i = 0; ok && i < s->nverbs; i++) {
 		const struct scn_verb *v = &s->verbs[i];
 		if (v->nreplies == 0) {

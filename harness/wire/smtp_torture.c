@@ -341,6 +341,13 @@ static bool visit(struct session *s, const char *family, const struct sched *sc)
 		sb_free(&line);
 	}
 	if (f == s->base_flags) {
+		/* The one schedule asked for: show it even when it passes. */
+		if (!s->cli->quiet && strcmp(family, "given") == 0) {
+			struct strbuf t = {0};
+			indent(&t, sb_str(&o.transcript));
+			printf("  transcript:\n%s", sb_str(&t));
+			sb_free(&t);
+		}
 		wire_outcome_free(&o);
 		return true;
 	}
@@ -712,6 +719,17 @@ int main(int argc, char **argv)
 	struct sched none = {0};
 	if (!wire_run(&s.wo, &none, &s.base, &err)) {
 		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		sched_free(&given);
+		scn_free(&s.scn);
+		sb_free(&err);
+		return 2;
+	}
+	if (s.wo.argv && s.base.connections == 0 &&
+	    (s.base.status == 126 || s.base.status == 127)) {
+		fprintf(stderr,
+			"smtp-torture: the client did not start (exit %d):\n%s",
+			s.base.status, sb_str(&s.base.client_out));
+		wire_outcome_free(&s.base);
 		sched_free(&given);
 		scn_free(&s.scn);
 		sb_free(&err);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -132,12 +134,32 @@ static bool send_all(struct conn *c, const char *p, size_t n)
 }
 
 /* Commands a pipelining client may send before the reply to the one
- * before them (RFC 2920): bytes of those arriving inside a reply to MAIL,
- * RCPT or RSET are not early. */
-static bool may_pipeline_after(const char *verb)
+ * before them (RFC 2920): inside a reply to MAIL, RCPT or RSET, bytes that
+ * are only such commands (MAIL, RCPT, RSET, or a group's last: DATA, NOOP,
+ * QUIT) are not early. A message body is. */
+static bool pipelined(const char *verb, const char *p, size_t n)
 {
-	return strcmp(verb, "MAIL") == 0 || strcmp(verb, "RCPT") == 0 ||
-	       strcmp(verb, "RSET") == 0;
+	static const char *const next[] = {"MAIL", "RCPT", "RSET",
+					   "DATA", "NOOP", "QUIT"};
+
+	if (strcmp(verb, "MAIL") != 0 && strcmp(verb, "RCPT") != 0 &&
+	    strcmp(verb, "RSET") != 0)
+		return false;
+	while (n > 0) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof next / sizeof next[0]; i++)
+			known |= n >= 4 && strncasecmp(p, next[i], 4) == 0 &&
+				 (n == 4 || p[4] == ' ' || p[4] == '\r' ||
+				  p[4] == '\n');
+		if (!known)
+			return false;
+		const char *nl = memchr(p, '\n', n);
+		if (!nl)
+			return true; /* the rest of it is yet to come */
+		n -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	return true;
 }
 
 /* Pause inside a reply, catching a client that talks. */
@@ -158,7 +180,9 @@ static void pause_inside(struct conn *c, unsigned ms, const char *verb,
 		if (!take_input(c, wait))
 			break;
 	} while (now_ms() < end);
-	if (c->have == before || (c->pipelining && may_pipeline_after(verb)))
+	if (c->have == before ||
+	    (c->pipelining &&
+	     pipelined(verb, c->in + before, c->have - before)))
 		return;
 	if (c->out->early++ == 0) {
 		size_t n = c->have - before;
@@ -177,7 +201,10 @@ static void remember_reply(struct conn *c, const char *verb, size_t len)
 {
 	struct wire_outcome *o = c->out;
 
-	if (c->index != 1 || o->nreplies == WIRE_MAX_REPLIES)
+	/* Only while the stream is kept whole: families read it there. */
+	if (c->index != 1 || o->nreplies == WIRE_MAX_REPLIES ||
+	    o->stream.len != c->written ||
+	    len > WIRE_MAX_STREAM - o->stream.len)
 		return;
 	struct wire_reply_at *r = &o->replies[o->nreplies++];
 	snprintf(r->verb, sizeof r->verb, "%s", verb);
@@ -193,7 +220,8 @@ static bool send_reply(struct conn *c, const char *verb, const struct strbuf *r)
 	uint32_t first = c->written;
 
 	remember_reply(c, verb, n);
-	if (c->index == 1 && c->out->stream.len < SCN_MAX_REPLY * 4)
+	if (c->index == 1 && c->out->stream.len == c->written &&
+	    n <= WIRE_MAX_STREAM - c->out->stream.len)
 		sb_add(&c->out->stream, p, n);
 	/* What arrived before this reply began is the client's right. */
 	while (c->have < sizeof c->in && !c->closed) {
@@ -205,7 +233,7 @@ static bool send_reply(struct conn *c, const char *verb, const struct strbuf *r)
 		size_t piece = n;
 		const struct sched_cut *cut = NULL;
 		while (c->next_cut < c->sc->ncuts &&
-		       c->sc->cuts[c->next_cut].at <= c->written)
+		       c->sc->cuts[c->next_cut].at < c->written)
 			c->next_cut++;
 		if (c->next_cut < c->sc->ncuts &&
 		    c->sc->cuts[c->next_cut].at < c->written + n) {
@@ -270,8 +298,27 @@ static bool next_line(struct conn *c, char *line, size_t *len)
 	for (;;) {
 		char *nl = memchr(c->in, '\n', c->have);
 		size_t take = nl ? (size_t)(nl - c->in) + 1 : 0;
-		if (!nl && c->have >= WIRE_MAX_LINE)
-			take = WIRE_MAX_LINE;
+		if (!nl && c->have >= WIRE_MAX_LINE) {
+			/* Too long: keep its start, drop the rest up to its
+			 * end, however the bytes were segmented. */
+			memcpy(line, c->in, WIRE_MAX_LINE - 1);
+			line[WIRE_MAX_LINE - 1] = '\0';
+			*len = WIRE_MAX_LINE - 1;
+			note(c, "a client line over the bound: cut", NULL, 0);
+			for (;;) {
+				nl = memchr(c->in, '\n', c->have);
+				if (nl)
+					break;
+				c->have = 0;
+				if (!take_input(c, 1000) &&
+				    (c->closed || c->timed_out))
+					return true;
+			}
+			take = (size_t)(nl - c->in) + 1;
+			memmove(c->in, c->in + take, c->have - take);
+			c->have -= take;
+			return true;
+		}
 		if (take) {
 			size_t n = take;
 			while (n > 0 &&
@@ -333,8 +380,12 @@ static bool take_message(struct conn *c)
 		unsigned code = final_code(r);
 		if (code >= 200 && code < 300) {
 			c->out->accepted++;
-			sb_add(&c->out->bodies, sb_str(&body), body.len);
-			sb_add(&c->out->bodies, "", 1);
+			/* Bounded: copies past the bound are counted only. */
+			if (c->out->bodies.len < WIRE_MAX_BODY) {
+				sb_add(&c->out->bodies, sb_str(&body),
+				       body.len);
+				sb_add(&c->out->bodies, "", 1);
+			}
 			note(c, "message accepted", NULL, 0);
 		}
 		ok = send_reply(c, ".", r);
@@ -446,6 +497,13 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
+		/* Ends with us, and cannot fill the disk with its output
+		 * (writes past the bound fail instead). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		struct rlimit fsize = {WIRE_MAX_CLIENT_FILE,
+				       WIRE_MAX_CLIENT_FILE};
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &fsize);
 		int devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0)
 			dup2(devnull, 0);
@@ -598,8 +656,17 @@ bool wire_run(const struct wire_opts *o, const struct sched *sc,
 			break; /* a client started elsewhere: one connection */
 	}
 	if (pid > 0 && !exited) {
+		/* SIGTERM first, so that its exit traps clean up. */
+		kill(-pid, SIGTERM);
+		for (int i = 0; i < 50 && !exited; i++) {
+			struct timespec ts = {0, 10000000L};
+			nanosleep(&ts, NULL);
+			exited = waitpid(pid, &status, WNOHANG) == pid;
+		}
 		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
+		if (!exited)
+			waitpid(pid, &status, 0);
+		exited = false; /* its status is the deadline's doing */
 		out->hung = true;
 	} else if (pid > 0) {
 		kill(-pid, SIGKILL); /* anything it left behind */

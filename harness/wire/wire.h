@@ -23,10 +23,12 @@
 /* Bounds of one run. */
 #define WIRE_MAX_CONNECTIONS 16		/* a retrying client gets no more */
 #define WIRE_MAX_LINE	     4096	/* a command line the server reads */
-#define WIRE_MAX_BODY	     (8u << 20) /* one message's data */
+#define WIRE_MAX_BODY	     (8u << 20) /* one message's data, and all kept */
 #define WIRE_MAX_TRANSCRIPT  (256u << 10)
-#define WIRE_MAX_CLIENT_OUT  8192u /* of the client's output, kept */
-#define WIRE_MAX_REPLIES     256   /* replies remembered per connection */
+#define WIRE_MAX_CLIENT_OUT  8192u	 /* of the client's output, kept */
+#define WIRE_MAX_CLIENT_FILE (16u << 20) /* the client's output, written */
+#define WIRE_MAX_STREAM	     (4u << 20)	 /* the first connection's, kept */
+#define WIRE_MAX_REPLIES     256	 /* replies remembered per connection */
 
 struct wire_opts {
 	const struct scn *scn;
