@@ -152,6 +152,31 @@ def table(results, versions):
     return "\n".join(rows) + "\n"
 
 
+def matrix(pairs, versions):
+    """Scenarios down, clients across: the README's compact form."""
+    cl = []
+    for r in pairs:
+        if r["client"] not in cl:
+            cl.append(r["client"])
+    by = {(r["client"], r["scenario"]): r for r in pairs}
+    head = "| scenario | " + " | ".join(
+        f"{c}<br>{versions.get(c, '?').split(' ', 1)[-1]}" for c in cl) + " |"
+    rows = [head, "|---" * (len(cl) + 1) + "|"]
+    for sc in sorted({r["scenario"] for r in pairs}):
+        cells = []
+        for c in cl:
+            r = by.get((c, sc))
+            if not r or "error" in r:
+                cells.append("" if not r else "error")
+                continue
+            cell = r["one_piece"]
+            if r["under_cuts"] != r["one_piece"] or r["schedule"]:
+                cell += f" / **{r['under_cuts']}** `{r['schedule']}`"
+            cells.append(cell)
+        rows.append(f"| {sc} | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def write_results(results, versions, families):
     """Merge this run's pairs into results.json (the clients' and the MTAs'
     suites run apart) and write results.md and the README table from it."""
@@ -171,12 +196,17 @@ def write_results(results, versions, families):
         json.dump(store, f, indent=1)
         f.write("\n")
     pairs, versions = store["pairs"], store["versions"]
-    body = ("Written by `./run wire --write` and `./run wire --mta --write` "
-            f"(families {families}). *One piece*: every reply in one write. "
-            "*Under cuts*: the worst verdict over the scenario's own cuts and "
-            "a pause after each line of every multiline reply; bold where it "
-            "differs from one piece. The reproduce commands are in "
-            "`harness/wire/results.md`.\n\n" + table(pairs, versions))
+    about = ("Written by `./run wire --write` and `./run wire --mta --write` "
+             f"(families {families}). *One piece*: every reply in one write. "
+             "*Under cuts*: the worst verdict over the scenario's own cuts "
+             "and a pause after each line of every multiline reply, with "
+             "the minimal schedule (offsets in the server's stream, `@` "
+             "a pause in ms) where it differs from one piece.")
+    body = about + "\n\n" + table(pairs, versions)
+    short = (about + " A cell shows the one-piece verdict, then the one "
+             "under cuts where that differs; every pair with its version "
+             "and reproduce command: `harness/wire/results.md`.\n\n"
+             + matrix(pairs, versions))
     fails = [r for r in pairs if r.get("schedule")]
     detail = "".join(
         f"- {r['client']} / {r['scenario']}: `{r['reproduce']}`\n"
@@ -190,7 +220,7 @@ def write_results(results, versions, families):
         a, rest = text.split(BEGIN, 1)
         _, b = rest.split(END, 1)
         with open(README, "w") as f:
-            f.write(a + BEGIN + "\n" + body + END + b)
+            f.write(a + BEGIN + "\n" + short + END + b)
 
 
 def main():
