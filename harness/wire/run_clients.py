@@ -89,8 +89,10 @@ def run_pair(torture, client, scenario, families):
                 worst_fail = fl
                 break
     # The repro names files by absolute path; show them from the repo.
-    repro = worst_fail["reproduce"].replace(ROOT + "/", "") if worst_fail \
-        else ""
+    repro = worst_fail["reproduce"] if worst_fail else (
+        f"smtp-torture --scenario '{SCENARIOS}/{scenario}.scn' --cuts none"
+        f" -- '{CLIENTS}/{client}' '{{port}}' '{MESSAGE}'")
+    repro = repro.replace(ROOT + "/", "")
     return {
         "client": client, "scenario": scenario,
         "one_piece": j["baseline"]["verdict"],
@@ -207,7 +209,8 @@ def write_results(results, versions, families):
              "under cuts where that differs; every pair with its version "
              "and reproduce command: `harness/wire/results.md`.\n\n"
              + matrix(pairs, versions))
-    fails = [r for r in pairs if r.get("schedule")]
+    fails = [r for r in pairs if r.get("schedule") or
+             r.get("one_piece", "ok") != "ok"]
     detail = "".join(
         f"- {r['client']} / {r['scenario']}: `{r['reproduce']}`\n"
         for r in fails)

@@ -4,10 +4,15 @@
  * run against the run where each reply left in one piece.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "scenario.h"
 #include "schedule.h"
@@ -266,7 +271,9 @@ static void outcome_line(const struct wire_outcome *o, struct strbuf *out)
 {
 	sb_addf(out, "%u message(s) accepted over %u connection(s); client ",
 		o->accepted, o->connections);
-	if (o->hung)
+	if (o->hung && o->status < 0 && !o->connections)
+		sb_adds(out, "never connected before the deadline");
+	else if (o->hung)
 		sb_adds(out, "killed at the deadline");
 	else if (o->status < 0)
 		sb_adds(out, "exit status unknown");
@@ -526,6 +533,36 @@ static bool write_json(const struct session *s, const char *path)
 	return ok;
 }
 
+/* A free loopback port, kept for every run of --wait. */
+static bool pick_port(struct wire_opts *wo, struct strbuf *err)
+{
+	int fd = socket(wo->ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_storage ss = {0};
+	socklen_t len = wo->ipv6 ? sizeof(struct sockaddr_in6)
+				 : sizeof(struct sockaddr_in);
+
+	if (wo->ipv6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+		sb_addf(err, "no free loopback port: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	wo->port = ntohs(wo->ipv6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				  : ((struct sockaddr_in *)&ss)->sin_port);
+	close(fd);
+	return true;
+}
+
 /* ---- options ----------------------------------------------------------------
  */
 
@@ -714,6 +751,20 @@ int main(int argc, char **argv)
 		scn_free(&s.scn);
 		sb_free(&err);
 		return 2;
+	}
+	/* Your own client needs one port for every run. */
+	if (cli.wait && !s.wo.port && !pick_port(&s.wo, &err)) {
+		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		sched_free(&given);
+		scn_free(&s.scn);
+		sb_free(&err);
+		return 2;
+	}
+	if (cli.wait) {
+		printf("smtp-torture: serving %s port %u: connect your client "
+		       "once for the one-piece run, then once per schedule\n",
+		       s.wo.ipv6 ? "::1" : "127.0.0.1", s.wo.port);
+		fflush(stdout);
 	}
 	/* The one-piece run: what every schedule is judged against. */
 	struct sched none = {0};
