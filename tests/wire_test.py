@@ -60,7 +60,9 @@ def torture(build, scenario, client, *opts):
 def naive_kb(build):
     client = [os.path.join(WIRE, "clients", "naive"), "{port}", MSG]
     kb = os.path.join(SCN, "kb912341.scn")
-    rc, out, j = torture(build, kb, client, "--families", "scripted")
+    # Unshrunk: the 500 ms pause of the scenario, every flag it causes.
+    rc, out, j = torture(build, kb, client, "--families", "scripted",
+                         "--shrink-runs", "0")
     check(j is not None and j["baseline"]["verdict"] == "ok"
           and j["baseline"]["accepted"] == 1, "naive client: KB912341 with "
           "each reply in one piece is ok, one message")
@@ -80,6 +82,13 @@ def naive_kb(build):
     check("S> \"354-Line 1\\r\\n\"" in out and "early talk: connection 1: "
           "the client sent \"From: a@example.com" in out,
           "the report's transcript shows the cut and the early talk")
+    # Shrunk: the pause only as long as the client needs to bite.
+    _, _, js = torture(build, kb, client, "--families", "scripted")
+    fs = js["failures"][0] if js and js["failures"] else {}
+    m = re.fullmatch(r"150@(\d+)", fs.get("schedule", ""))
+    check(m is not None and int(m.group(1)) < 500
+          and fs.get("verdict") == "duplicate", "shrunk to a shorter pause, "
+          "still a duplicate: " + fs.get("schedule", "none"))
     repro = f.get("reproduce", "")
     check(repro.startswith("smtp-torture --scenario"), "a reproduce command")
     if repro:
