@@ -15,7 +15,7 @@ RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
        cmake make gcc libc6-dev clang libclang-rt-14-dev python3 \
        afl++ llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml \
-       gnuplot-nox curl msmtp swaks perl \
+       gnuplot-nox curl msmtp swaks s-nail esmtp perl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src/smtp-reply-harness
 COPY . .

@@ -9,8 +9,9 @@
 SRH_RUN_PACKAGES="cmake make gcc libc6-dev clang libclang-rt-14-dev python3"
 SRH_AFL_PACKAGES="afl++"
 # Wire mode's real clients (harness/wire/clients/: curl, msmtp, swaks,
-# Perl's Net::SMTP; Python's smtplib comes with python3), in one apt-get.
-SRH_WIRE_PACKAGES="curl msmtp swaks perl"
+# s-nail, esmtp, Perl's Net::SMTP; Python's smtplib comes with python3), in
+# one apt-get.
+SRH_WIRE_PACKAGES="curl msmtp swaks s-nail esmtp perl"
 # Wire mode's queueing MTA (harness/wire/clients/exim4: Exim delivering,
 # then retrying, the KB912341 duplicate): a separate, slower suite. An MTA
 # package (it provides mail-transport-agent and conflicts with the other

@@ -39,8 +39,8 @@ BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
 
 # The naive client is the suite's control, not a real client: its row
 # proves the scenarios bite.
-ORDER = ["curl", "python-smtplib", "perl-net-smtp", "msmtp", "swaks", "naive",
-         "exim4"]
+ORDER = ["curl", "python-smtplib", "perl-net-smtp", "msmtp", "swaks", "s-nail",
+         "esmtp", "naive", "exim4"]
 # MTAs: a separate, slower suite (--mta), with its own Debian packages
 # (scripts/deps.sh SRH_WIRE_MTA_PACKAGES).
 MTAS = {"exim4"}

@@ -361,8 +361,10 @@ static bool take_message(struct conn *c)
 			break;
 		}
 		headers &= n > 0;
-		/* A Date: the client adds differs from run to run. */
-		if (headers && strncasecmp(line, "Date:", 5) == 0)
+		/* A Date: or Message-ID: the client makes differs from
+		 * run to run. */
+		if (headers && (strncasecmp(line, "Date:", 5) == 0 ||
+				strncasecmp(line, "Message-ID:", 11) == 0))
 			continue;
 		if (body.len < WIRE_MAX_BODY) {
 			const char *p = line[0] == '.' ? line + 1 : line;
