@@ -60,9 +60,18 @@ def scenarios(wanted):
 
 
 def version(client):
-    p = subprocess.run([os.path.join(CLIENTS, client), "--version"],
-                       capture_output=True, text=True)
+    try:
+        p = subprocess.run([os.path.join(CLIENTS, client), "--version"],
+                           capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"not installed ({e})"
     return p.stdout.strip() if p.returncode == 0 else "not installed"
+
+
+# Verdicts from least to most harm, as smtp-torture ranks them.
+RANK = ["ok", "differs", "fail", "early-talk", "lost", "false-failure",
+        "duplicate", "hang"]
 
 
 def run_pair(torture, client, scenario, families):
@@ -81,23 +90,28 @@ def run_pair(torture, client, scenario, families):
                     "report": p.stdout, "seconds": secs}
         with open(out) as f:
             j = json.load(f)
-    worst_fail = None
+    # What the cuts add to the one-piece run: the worst flag any failing
+    # schedule has that the one-piece run has not ("same" when none).
+    base = set(j["baseline"]["flags"])
+    worst_fail, added = None, None
+    def score(v):  # "-x": a flag the schedule lost, below any it adds
+        return -1 if v.startswith("-") else RANK.index(v)
     for fl in j["failures"]:
-        if worst_fail is None or fl["verdict"] == j["worst"]["verdict"]:
-            worst_fail = worst_fail or fl
-            if fl["verdict"] == j["worst"]["verdict"]:
-                worst_fail = fl
-                break
+        new = [f for f in fl["flags"] if f not in base]
+        top = max(new, key=RANK.index) if new else "-" + max(
+            base - set(fl["flags"]), key=RANK.index)
+        if added is None or score(top) > score(added):
+            worst_fail, added = fl, top
     # The repro names files by absolute path; show them from the repo.
     repro = worst_fail["reproduce"] if worst_fail else (
-        f"smtp-torture --scenario '{SCENARIOS}/{scenario}.scn' --cuts none"
+        f"'{torture}' --scenario '{SCENARIOS}/{scenario}.scn' --cuts none"
         f" -- '{CLIENTS}/{client}' '{{port}}' '{MESSAGE}'")
     repro = repro.replace(ROOT + "/", "")
     return {
         "client": client, "scenario": scenario,
         "one_piece": j["baseline"]["verdict"],
-        "under_cuts": j["worst"]["verdict"] if j["failures"]
-        else j["baseline"]["verdict"],
+        "under_cuts": ("" if added.startswith("-") else "+") + added
+        if added else "same",
         "flags": worst_fail["flags"] if worst_fail else [],
         "schedule": worst_fail["schedule"] if worst_fail else "",
         "reproduce": repro,
@@ -126,7 +140,7 @@ def write_expected(results):
                                                   r["under_cuts"])
     order = {c: i for i, c in enumerate(ORDER)}
     with open(EXPECTED, "w") as f:
-        f.write("# client\tscenario\tone piece\tunder cuts "
+        f.write("# client\tscenario\tone piece\tcut: what cuts add, or same "
                 "(harness/wire/run_clients.py --pin; review the diff)\n")
         for (c, s), (one, cuts) in sorted(
                 want.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
@@ -142,11 +156,8 @@ def table(results, versions):
                         f"{r['scenario']} | error | | |")
             continue
         cuts = r["under_cuts"]
-        extra = [f for f in r["flags"] if f != cuts]
-        if extra:
-            cuts += " (+" + ", ".join(extra) + ")"
-        if cuts != r["one_piece"] or r["flags"]:
-            cuts = f"**{cuts}**"
+        if cuts != "same":
+            cuts = f"**{cuts}** (" + ", ".join(r["flags"]) + ")"
         sched = f"`{r['schedule']}`" if r["schedule"] else ""
         rows.append(f"| {r['client']} | {versions[r['client']]} | "
                     f"{r['scenario']} | {r['one_piece']} | {cuts} | "
@@ -172,8 +183,8 @@ def matrix(pairs, versions):
                 cells.append("" if not r else "error")
                 continue
             cell = r["one_piece"]
-            if r["under_cuts"] != r["one_piece"] or r["schedule"]:
-                cell += f" / **{r['under_cuts']}** `{r['schedule']}`"
+            if r["under_cuts"] != "same":
+                cell += f", cut: **{r['under_cuts']}** `{r['schedule']}`"
             cells.append(cell)
         rows.append(f"| {sc} | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"
@@ -189,7 +200,8 @@ def write_results(results, versions, families):
     store["versions"].update(versions)
     ran = {(r["client"], r["scenario"]) for r in results}
     keep = [r for r in store["pairs"] if (r["client"], r["scenario"])
-            not in ran]
+            not in ran and r["client"] in os.listdir(CLIENTS) and
+            os.path.exists(os.path.join(SCENARIOS, r["scenario"] + ".scn"))]
     fresh = [{k: v for k, v in r.items() if k != "report"} for r in results]
     store["pairs"] = sorted(keep + fresh, key=lambda r: (
         ORDER.index(r["client"]) if r["client"] in ORDER else 99,
@@ -199,15 +211,15 @@ def write_results(results, versions, families):
         f.write("\n")
     pairs, versions = store["pairs"], store["versions"]
     about = ("Written by `./run wire --write` and `./run wire --mta --write` "
-             f"(families {families}). *One piece*: every reply in one write. "
-             "*Under cuts*: the worst verdict over the scenario's own cuts "
-             "and a pause after each line of every multiline reply, with "
-             "the minimal schedule (offsets in the server's stream, `@` "
-             "a pause in ms) where it differs from one piece.")
+             f"(families {families}). *One piece*: the verdict with every "
+             "reply in one write. *Cut*: what the scenario's own cuts and a "
+             "pause after each line of every multiline reply add to it (the "
+             "worst verdict a schedule has and the one-piece run has not), "
+             "with the minimal schedule (offsets in the server's stream, `@` "
+             "a pause in ms); nothing when every schedule matched one piece.")
     body = about + "\n\n" + table(pairs, versions)
-    short = (about + " A cell shows the one-piece verdict, then the one "
-             "under cuts where that differs; every pair with its version "
-             "and reproduce command: `harness/wire/results.md`.\n\n"
+    short = (about + " Every pair with its version and reproduce command: "
+             "`harness/wire/results.md`.\n\n"
              + matrix(pairs, versions))
     fails = [r for r in pairs if r.get("schedule") or
              r.get("one_piece", "ok") != "ok"]
@@ -275,7 +287,7 @@ def main():
             note = "   (no expectation pinned)"
             bad.append(r)
         print(f"{r['client']:15} {r['scenario']:20} one piece {got[0]:14} "
-              f"under cuts {got[1]:14} {r['schedule']:10} "
+              f"cut {got[1]:15} {r['schedule']:10} "
               f"{r['runs']:3} runs {r['seconds']:5.1f} s{note}", flush=True)
     print(f"{len(results)} client/scenario pairs in {seconds:.0f} s")
     for r in bad:
@@ -285,8 +297,8 @@ def main():
     if a.write:
         write_results(results, versions, a.families)
     if missing:
-        print("not installed: " + ", ".join(missing) +
-              " (scripts/deps.sh SRH_WIRE_PACKAGES)")
+        print("not installed: " + ", ".join(missing) + " (scripts/deps.sh "
+              + ("SRH_WIRE_MTA_PACKAGES)" if a.mta else "SRH_WIRE_PACKAGES)"))
     if a.check and (bad or missing):
         print(f"run_clients: {len(bad)} pair(s) unlike expected.tsv"
               + (", clients missing" if missing else ""))

@@ -46,6 +46,9 @@ static const char usage[] =
 	"lost,\ndiffers. Exit status: 0 every schedule as the one-piece run, "
 	"1 not, 2 error.\n";
 
+/* The shortest pause shrinking leaves (see shrink()). */
+#define SHRINK_MIN_PAUSE_MS 10
+
 /* ---- verdicts -------------------------------------------------------------
  */
 
@@ -134,6 +137,7 @@ enum family {
 };
 
 struct cli {
+	const char *prog; /* argv[0], for reproduce commands */
 	const char *scenario_path;
 	const char *cuts;
 	unsigned families;
@@ -216,11 +220,16 @@ static void shrink(struct session *s, struct failure *f)
 		if (still_fails(s, &t, want, &f->outcome))
 			sched_copy(&f->sched, &t);
 	}
+	/* Pauses halve down to SHRINK_MIN_PAUSE_MS, no lower: a shorter one
+	 * bites or not by luck of scheduling, and would not reproduce. */
 	for (size_t i = 0; i < f->sched.ncuts && used < budget; i++) {
-		while (f->sched.cuts[i].delay_ms > 0 && used < budget) {
+		while (f->sched.cuts[i].delay_ms > SHRINK_MIN_PAUSE_MS &&
+		       used < budget) {
 			sched_copy(&t, &f->sched);
 			uint16_t d = t.cuts[i].delay_ms;
-			t.cuts[i].delay_ms = d <= 10 ? 0 : d / 2;
+			t.cuts[i].delay_ms = d / 2 < SHRINK_MIN_PAUSE_MS
+						     ? SHRINK_MIN_PAUSE_MS
+						     : d / 2;
 			used++;
 			if (!still_fails(s, &t, want, &f->outcome))
 				break;
@@ -234,7 +243,8 @@ static void shrink(struct session *s, struct failure *f)
 static void repro(const struct session *s, const struct sched *sc,
 		  struct strbuf *out)
 {
-	sb_adds(out, "smtp-torture --scenario ");
+	sb_add_shell_quoted(out, s->cli->prog);
+	sb_adds(out, " --scenario ");
 	sb_add_shell_quoted(out, s->cli->scenario_path);
 	sb_adds(out, " --cuts ");
 	sched_format(sc, out);
@@ -641,6 +651,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 	int opt;
 
 	memset(c, 0, sizeof *c);
+	c->prog = argv[0];
 	c->families = F_SCRIPTED | F_LINES;
 	c->pause_ms = 200;
 	c->random_count = 20;
@@ -762,7 +773,10 @@ int main(int argc, char **argv)
 	}
 	if (cli.wait) {
 		printf("smtp-torture: serving %s port %u: connect your client "
-		       "once for the one-piece run, then once per schedule\n",
+		       "once for the one-piece run, then once per schedule "
+		       "and per shrinking step (--shrink-runs 0: none); "
+		       "without its exit status, fail, lost and "
+		       "false-failure are not judged\n",
 		       s.wo.ipv6 ? "::1" : "127.0.0.1", s.wo.port);
 		fflush(stdout);
 	}

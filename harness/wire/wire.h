@@ -56,7 +56,8 @@ struct wire_outcome {
 	struct strbuf early_what; /* the first of them: where and what */
 	struct strbuf commands;	  /* every client line but data, in order */
 	struct strbuf bodies;	  /* the accepted messages, each + "\0", without
-				     Date: and Message-ID: headers (made anew every run) */
+				     Date: and Message-ID: headers (made anew every
+				     run) */
 	struct strbuf transcript; /* both sides, timed, escaped */
 	struct strbuf client_out; /* the client's stdout and stderr (tail) */
 	/* The first connection: what the server wrote, and where each
