@@ -136,6 +136,30 @@ sys.exit(0 if code == b"250" else 1)
 '''
 
 
+LONG_LINE_CLIENT = r'''
+import socket, sys
+# A 100 KB command line, in pieces of every size the kernel makes: the
+# server must answer it once, then go on with the dialogue.
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+def reply():
+    while True:
+        line = f.readline()
+        if line[3:4] != b"-":
+            return line[:3]
+want = [b"220"]
+got = [reply()]
+for cmd, code in [(b"EHLO c", b"250"), (b"NOOP " + b"x" * 100000, b"250"),
+                  (b"MAIL FROM:<a@x>", b"250"), (b"RCPT TO:<b@x>", b"250"),
+                  (b"DATA", b"354"), (b"hi\r\n.", b"250"),
+                  (b"QUIT", b"221")]:
+    s.sendall(cmd + b"\r\n")
+    want.append(code)
+    got.append(reply())
+sys.exit(0 if got == want else 1)
+'''
+
+
 def verdicts(build, tmp):
     base = os.path.join(SCN, "baseline.scn")
     cases = [
@@ -147,6 +171,15 @@ def verdicts(build, tmp):
         rc, out, j = torture(build, base, client, *opts)
         got = j["baseline"]["verdict"] if j else None
         check(got == want, f"{' '.join(client)}: {want} (got {got})")
+    # A command line over the server's bound: answered once, and on.
+    longline = os.path.join(tmp, "long_line.py")
+    with open(longline, "w") as f:
+        f.write(LONG_LINE_CLIENT)
+    rc, out, j = torture(build, base, [PY, longline, "{port}"],
+                         "--families", "scripted")
+    check(j and j["baseline"]["verdict"] == "ok" and "a client line over "
+          "the bound: cut" in out, "a 100 KB command line: one reply, "
+          "the dialogue goes on")
     # A proper client: ok under every cut of the lines family.
     smtplib = [os.path.join(WIRE, "clients", "python-smtplib"), "{port}", MSG]
     rc, out, j = torture(build, os.path.join(SCN, "ehlo-long.scn"), smtplib)

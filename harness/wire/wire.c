@@ -95,11 +95,13 @@ static bool take_input(struct conn *c, int wait_ms)
 		c->timed_out = true;
 		return false;
 	}
-	int r = poll(&p, 1, wait_ms < left ? wait_ms : left);
+	/* Full (a client that talks without waiting): wait, but read no
+	 * more until the server has taken lines out. */
+	int r = poll(c->have == sizeof c->in ? NULL : &p,
+		     c->have == sizeof c->in ? 0 : 1,
+		     wait_ms < left ? wait_ms : left);
 	if (r <= 0)
 		return r == 0 || errno == EINTR;
-	if (c->have == sizeof c->in)
-		return true; /* full: a line too long is dealt with later */
 	ssize_t n = recv(c->fd, c->in + c->have, sizeof c->in - c->have, 0);
 	if (n <= 0) {
 		c->closed = true;
