@@ -210,47 +210,32 @@ void report_case_file(const struct chk_opts *o, const struct chk_failure *f,
 	}
 }
 
-static void json_string(struct strbuf *out, const char *s, size_t n)
-{
-	sb_adds(out, "\"");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			sb_addf(out, "\\%c", c);
-		else if (c >= 0x20 && c < 0x7F)
-			sb_add(out, &c, 1);
-		else
-			sb_addf(out, "\\u%04x", c);
-	}
-	sb_adds(out, "\"");
-}
-
 void report_json(const struct chk_opts *o, const char *input,
 		 const struct chk_failure *f, struct strbuf *out)
 {
 	struct strbuf s = {0};
 
 	sb_adds(out, "{\"oracle\":");
-	json_string(out, chk_oracle_name(f->oracle),
-		    strlen(chk_oracle_name(f->oracle)));
+	sb_add_json_string(out, chk_oracle_name(f->oracle),
+			   strlen(chk_oracle_name(f->oracle)));
 	sb_addf(out, ",\"shape\":\"%s\",\"family\":\"%s\",\"input\":",
 		shape_name(f->shape), f->family);
-	json_string(out, input, strlen(input));
+	sb_add_json_string(out, input, strlen(input));
 	sb_adds(out, ",\"stream\":");
-	json_string(out, sb_str(&f->stream), f->stream.len);
+	sb_add_json_string(out, sb_str(&f->stream), f->stream.len);
 	sched_format(&f->sched, &s);
 	sb_adds(out, ",\"cuts\":");
-	json_string(out, s.s, s.len);
+	sb_add_json_string(out, s.s, s.len);
 	sb_addf(out,
 		",\"prefix\":%ld,\"found_after\":%llu,\"found_s\":%.3f,"
 		"\"shrink_runs\":%zu,\"detail\":",
 		f->prefix, (unsigned long long)f->found_after, f->found_s,
 		f->shrink_runs);
-	json_string(out, sb_str(&f->detail), f->detail.len);
+	sb_add_json_string(out, sb_str(&f->detail), f->detail.len);
 	sb_clear(&s);
 	report_repro(o, input, f, &s);
 	sb_adds(out, ",\"reproduce\":");
-	json_string(out, s.s, s.len);
+	sb_add_json_string(out, s.s, s.len);
 	sb_adds(out, "}");
 	sb_free(&s);
 }

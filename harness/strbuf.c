@@ -120,6 +120,23 @@ static int hex(char c)
 	return -1;
 }
 
+void sb_add_json_string(struct strbuf *b, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	sb_adds(b, "\"");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\')
+			sb_addf(b, "\\%c", c);
+		else if (c >= 0x20 && c < 0x7F)
+			sb_add(b, &c, 1);
+		else
+			sb_addf(b, "\\u%04x", c);
+	}
+	sb_adds(b, "\"");
+}
+
 void sb_add_shell_quoted(struct strbuf *b, const char *s)
 {
 	sb_adds(b, "'");

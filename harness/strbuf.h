@@ -25,6 +25,9 @@ void sb_addf(struct strbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Append data escaped (see above), without quotes. */
 void sb_add_escaped(struct strbuf *b, const void *data, size_t n);
+/* Append data as a JSON string, quotes included (bytes outside printable
+ * ASCII as \u00XX). */
+void sb_add_json_string(struct strbuf *b, const void *data, size_t n);
 /* Append s single-quoted for a POSIX shell. */
 void sb_add_shell_quoted(struct strbuf *b, const char *s);
 /* The string, "" when empty. */

@@ -4,14 +4,10 @@
  * run against the run where each reply left in one piece.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
 #include <getopt.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "scenario.h"
@@ -456,21 +452,6 @@ static void family_random(struct session *s)
 	sched_free(&sc);
 }
 
-static void json_str(struct strbuf *out, const char *p, size_t n)
-{
-	sb_adds(out, "\"");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c == '"' || c == '\\')
-			sb_addf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			sb_addf(out, "\\u%04x", c);
-		else
-			sb_add(out, &c, 1);
-	}
-	sb_adds(out, "\"");
-}
-
 static void json_flags(struct strbuf *out, unsigned flags)
 {
 	sb_addf(out, "\"verdict\": \"%s\", \"flags\": [",
@@ -499,13 +480,14 @@ static bool write_json(const struct session *s, const char *path)
 	struct strbuf j = {0}, t = {0};
 
 	sb_adds(&j, "{\n  \"scenario\": ");
-	json_str(&j, s->scn.name, strlen(s->scn.name));
+	sb_add_json_string(&j, s->scn.name, strlen(s->scn.name));
 	sb_adds(&j, ",\n  \"about\": ");
-	json_str(&j, s->scn.about.s ? s->scn.about.s : "", s->scn.about.len);
+	sb_add_json_string(&j, s->scn.about.s ? s->scn.about.s : "",
+			   s->scn.about.len);
 	sb_adds(&j, ",\n  \"command\": [");
 	for (char *const *a = s->wo.argv; a && *a; a++) {
 		sb_adds(&j, a == s->wo.argv ? "" : ", ");
-		json_str(&j, *a, strlen(*a));
+		sb_add_json_string(&j, *a, strlen(*a));
 	}
 	sb_adds(&j, "],\n  \"baseline\": {");
 	json_flags(&j, s->base_flags);
@@ -530,7 +512,7 @@ static bool write_json(const struct session *s, const char *path)
 		sb_adds(&j, ", \"reproduce\": ");
 		sb_clear(&t);
 		repro(s, &f->sched, &t);
-		json_str(&j, sb_str(&t), t.len);
+		sb_add_json_string(&j, sb_str(&t), t.len);
 		sb_adds(&j, "}");
 	}
 	sb_adds(&j, s->nfail ? "\n  ]\n}\n" : "]\n}\n");
@@ -546,29 +528,10 @@ static bool write_json(const struct session *s, const char *path)
 /* A free loopback port, kept for every run of --wait. */
 static bool pick_port(struct wire_opts *wo, struct strbuf *err)
 {
-	int fd = socket(wo->ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_storage ss = {0};
-	socklen_t len = wo->ipv6 ? sizeof(struct sockaddr_in6)
-				 : sizeof(struct sockaddr_in);
+	int fd = wire_listen(wo, &wo->port, err);
 
-	if (wo->ipv6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	}
-	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
-		sb_addf(err, "no free loopback port: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return false;
-	}
-	wo->port = ntohs(wo->ipv6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-				  : ((struct sockaddr_in *)&ss)->sin_port);
 	close(fd);
 	return true;
 }

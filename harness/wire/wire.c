@@ -551,8 +551,7 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 	return pid;
 }
 
-static int listen_loopback(const struct wire_opts *o, unsigned *port,
-			   struct strbuf *err)
+int wire_listen(const struct wire_opts *o, unsigned *port, struct strbuf *err)
 {
 	int fd = socket(o->ipv6 ? AF_INET6 : AF_INET,
 			SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -615,7 +614,7 @@ bool wire_run(const struct wire_opts *o, const struct sched *sc,
 
 	memset(out, 0, sizeof *out);
 	out->status = -1;
-	int lfd = listen_loopback(o, &port, err);
+	int lfd = wire_listen(o, &port, err);
 	if (lfd < 0)
 		return false;
 	out->port = port;

@@ -77,6 +77,10 @@ void wire_outcome_free(struct wire_outcome *o);
 bool wire_run(const struct wire_opts *o, const struct sched *sc,
 	      struct wire_outcome *out, struct strbuf *err);
 
+/* A socket listening on loopback (o->ipv6, o->port: 0 for any free one),
+ * its port in *port; -1 with the reason in err. */
+int wire_listen(const struct wire_opts *o, unsigned *port, struct strbuf *err);
+
 /* The scenario's own cuts as one schedule over the server's stream,
  * placed by where the baseline's replies began. */
 void wire_scripted(const struct scn *s, const struct wire_outcome *baseline,
