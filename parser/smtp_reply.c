@@ -84,19 +84,27 @@ static unsigned bad_bytes(const unsigned char *s, bool accept_high)
 	return accept_high ? m & ~(unsigned)_mm_movemask_epi8(v) : m;
 }
 
-/* scan_text() for fewer than 16 bytes: they are copied out first, not read
- * past their end. Apart, so that the common path needs no stack frame. */
-__attribute__((noinline)) static size_t
-scan_tail(const unsigned char *s, size_t i, size_t end, bool accept_high)
+/* scan_text() for the last 1 to 15 bytes, s[i, end). When the buffer has
+ * 16 bytes before end, one load ending at end covers them (it starts inside
+ * s, never before it); otherwise they are looked at one by one. */
+static size_t scan_tail(const unsigned char *s, size_t i, size_t end,
+			bool accept_high)
 {
-	unsigned char tail[16];
-
-	memset(tail, ' ', sizeof tail);
-	memcpy(tail, s + i, end - i);
-	for (unsigned m = bad_bytes(tail, accept_high); m; m &= m - 1) {
-		unsigned at = (unsigned)__builtin_ctz(m);
-		if (tail[at] != '\t')
-			return i + at;
+	if (end < 16) {
+		for (; i < end; i++) {
+			unsigned char c = s[i];
+			if ((c < 0x20 && c != '\t') || c == 0x7F ||
+			    (c >= 0x80 && !accept_high))
+				return i;
+		}
+		return end;
+	}
+	unsigned shift = (unsigned)(16 - (end - i));
+	for (unsigned m = bad_bytes(s + end - 16, accept_high) >> shift; m;
+	     m &= m - 1) {
+		size_t at = i + (unsigned)__builtin_ctz(m);
+		if (s[at] != '\t')
+			return at;
 	}
 	return end;
 }
@@ -130,6 +138,43 @@ static size_t scan_text(const unsigned char *s, size_t i, size_t end,
 		i++;
 	}
 #endif
+}
+
+/* memcpy() for the short pieces of text a cut line leaves, inline: at
+ * most 32 bytes, the usual case, take two to four overlapping loads and
+ * no call. */
+static void copy_text(char *dst, const void *from, size_t n)
+{
+	const unsigned char *src = from;
+	uint64_t a, b, c, d;
+
+	if (n > 32) {
+		memcpy(dst, src, n);
+	} else if (n > 16) {
+		memcpy(&a, src, 8);
+		memcpy(&b, src + 8, 8);
+		memcpy(&c, src + n - 16, 8);
+		memcpy(&d, src + n - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + 8, &b, 8);
+		memcpy(dst + n - 16, &c, 8);
+		memcpy(dst + n - 8, &d, 8);
+	} else if (n >= 8) {
+		memcpy(&a, src, 8);
+		memcpy(&b, src + n - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + n - 8, &b, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, src, 4);
+		memcpy(&y, src + n - 4, 4);
+		memcpy(dst, &x, 4);
+		memcpy(dst + n - 4, &y, 4);
+	} else if (n > 0) {
+		dst[0] = (char)src[0];
+		dst[n / 2] = (char)src[n / 2];
+		dst[n - 1] = (char)src[n - 1];
+	}
 }
 
 static const char *const err_names[] = {
@@ -299,7 +344,7 @@ static bool parse_esc(const char *t, size_t len, struct srp_esc *esc)
 	if (!esc_number(t, len, &i, &esc->detail) || (i < len && t[i] != ' '))
 		return false;
 	esc->cls = (unsigned char)(t[0] - '0');
-	memcpy(esc->text, t, i);
+	copy_text(esc->text, t, i);
 	esc->text[i] = '\0';
 	return true;
 }
@@ -314,7 +359,7 @@ static enum srp_status complete_line(struct srp_parser *p,
 	size_t n = text_end - text_start;
 
 	if (p->buf_len > 0) {
-		memcpy(p->buf + p->buf_len, s + text_start, n);
+		copy_text(p->buf + p->buf_len, s + text_start, n);
 		p->buf_len += n;
 		p->work += n;
 		l->text = p->buf;
@@ -400,7 +445,7 @@ __attribute__((flatten)) static size_t fast_line(struct srp_parser *p,
 		return n;
 	}
 	p->state = ST_TEXT;
-	memcpy(p->buf, s + 4, len - 4);
+	copy_text(p->buf, s + 4, len - 4);
 	p->buf_len = len - 4;
 	p->work += len - 4;
 	*st = SRP_NEED_MORE;
@@ -550,7 +595,7 @@ enum srp_status srp_feed(struct srp_parser *p, const void *buf, size_t len,
 	/* A line cut by the end of this buffer: keep its text from here. */
 	if (st == SRP_NEED_MORE && (p->state == ST_TEXT || p->state == ST_CR)) {
 		size_t n = (p->state == ST_TEXT ? i : text_end) - text_start;
-		memcpy(p->buf + p->buf_len, s + text_start, n);
+		copy_text(p->buf + p->buf_len, s + text_start, n);
 		p->buf_len += n;
 		p->work += n;
 	}
