@@ -6,12 +6,14 @@
  * one piece and in chunks. Also: the parser's state size, and the heap
  * calls made while it parses (there must be none).
  *
- *   parser_bench [--mb N] [--reps R] [--shape S] [--json] CORPUS_DIR
+ *   parser_bench [--mb N] [--reps R] [--shape S] [--sweep] [--json] CORPUS_DIR
  *
- * Shapes: mix (the corpus's reply streams, repeated to N MB), longlines
+ * Shapes: mix (the corpus's reply streams in a random order, N MB), longlines
  * (10-line replies of 8000-octet lines), manylines (replies of 5000
  * continuation lines). Each repetition times every method once, back to
  * back, so that ratios are taken between neighbours; medians are printed.
+ * --sweep: the parser in chunks of 8 to 1024 bytes instead, beside one
+ * piece, to find the chunk size where feeding stays within 2x of it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -67,7 +69,7 @@ static double now(void)
 }
 
 #define MAX_REPS    51
-#define MAX_METHODS 8
+#define MAX_METHODS 12
 /* Methods take turns on slices this big: side by side in time. */
 #define SLICE ((size_t)1 << 20)
 
@@ -172,11 +174,14 @@ static bool parses(const struct srp_config *cfg, const char *s, size_t len)
 
 /* ---- the inputs ---- */
 
-/* The corpus's streams that the strict parser accepts, repeated. */
+/* The corpus's streams that the strict parser accepts, in a random order
+ * (a fixed seed), to want bytes. Not the corpus repeated as it is: a cycle
+ * of a few KB would let the branch predictor learn it by heart. */
 static void build_mix(struct strbuf *b, const char *dir, size_t want,
 		      const struct srp_config *cfg)
 {
-	struct strbuf once = {0};
+	struct strbuf all = {0};
+	size_t start[4096], count = 0;
 	struct dirent **names;
 	int n = scandir(dir, &names, NULL, alphasort);
 
@@ -188,7 +193,8 @@ static void build_mix(struct strbuf *b, const char *dir, size_t want,
 		const char *nm = names[i]->d_name;
 		size_t l = strlen(nm);
 		char path[4096];
-		if (l > 5 && strcmp(nm + l - 5, ".smtp") == 0 &&
+		if (count + 1 < sizeof start / sizeof start[0] && l > 5 &&
+		    strcmp(nm + l - 5, ".smtp") == 0 &&
 		    snprintf(path, sizeof path, "%s/%s", dir, nm) <
 			    (int)sizeof path) {
 			FILE *f = fopen(path, "rb");
@@ -199,20 +205,26 @@ static void build_mix(struct strbuf *b, const char *dir, size_t want,
 				sb_add(&one, buf, k);
 			if (f)
 				fclose(f);
-			if (one.len && parses(cfg, one.s, one.len))
-				sb_add(&once, one.s, one.len);
+			if (one.len && parses(cfg, one.s, one.len)) {
+				start[count++] = all.len;
+				sb_add(&all, one.s, one.len);
+			}
 			sb_free(&one);
 		}
 		free(names[i]);
 	}
 	free(names);
-	if (!once.len) {
+	if (!count) {
 		fprintf(stderr, "parser_bench: %s: no stream parses\n", dir);
 		exit(2);
 	}
-	while (b->len < want)
-		sb_add(b, once.s, once.len);
-	sb_free(&once);
+	start[count] = all.len;
+	for (uint64_t x = 1; b->len < want;) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		size_t k = (size_t)(x >> 33) % count;
+		sb_add(b, all.s + start[k], start[k + 1] - start[k]);
+	}
+	sb_free(&all);
 }
 
 static void build_lines(struct strbuf *b, size_t want, size_t text,
@@ -262,8 +274,8 @@ static double median_ratio(const double *a, const double *b, int n)
 static void usage(void)
 {
 	fprintf(stderr, "usage: parser_bench [--mb N] [--reps R] "
-			"[--shape mix|longlines|manylines] [--json] "
-			"CORPUS_DIR\n");
+			"[--shape mix|longlines|manylines] [--sweep] "
+			"[--json] CORPUS_DIR\n");
 	exit(2);
 }
 
@@ -272,7 +284,7 @@ int main(int argc, char **argv)
 	double mb = 32;
 	int reps = 5;
 	const char *shape = "mix", *dir = NULL;
-	bool json = false;
+	bool json = false, sweep = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--mb") && i + 1 < argc)
@@ -283,6 +295,8 @@ int main(int argc, char **argv)
 			shape = argv[++i];
 		else if (!strcmp(argv[i], "--json"))
 			json = true;
+		else if (!strcmp(argv[i], "--sweep"))
+			sweep = true;
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else
@@ -326,7 +340,25 @@ int main(int argc, char **argv)
 		 .kind = M_NAIVE},
 		{.name = "strstr reader", .chunk = 4096, .kind = M_STRSTR},
 	};
-	const int nm = 8, one = 0, limit = 5, naive = 6;
+	int nm = 8, one = 0, limit = 5, naive = 6;
+	/* The sweep: chunks doubling from 8 to 1024 bytes, then the
+	 * yardsticks, which the ratios and the heap check need. */
+	char sweep_names[8][32];
+	if (sweep) {
+		struct method y[2] = {m[limit], m[naive]};
+		nm = 1;
+		for (size_t c = 8; c <= 1024; c *= 2, nm++) {
+			snprintf(sweep_names[nm - 1], sizeof sweep_names[0],
+				 "srp %zu-byte chunks", c);
+			m[nm] = (struct method){.name = sweep_names[nm - 1],
+						.chunk = c,
+						.kind = M_SRP};
+		}
+		limit = nm++;
+		naive = nm++;
+		m[limit] = y[0];
+		m[naive] = y[1];
+	}
 
 	/* Each repetition: every method reads the whole input, taking turns
 	 * slice by slice (in a rotating order), so that a slow spell of the
@@ -361,11 +393,13 @@ int main(int argc, char **argv)
 
 	double size_mb = (double)in.len / 1e6;
 	if (json)
-		printf("{\"shape\": \"%s\", \"bytes\": %zu, \"reps\": %d, "
-		       "\"state_bytes\": %zu, \"heap_calls_parsing\": %lu, "
+		printf("{\"shape\": \"%s\", \"bytes\": %zu, \"lines\": %lu, "
+		       "\"reps\": %d, \"state_bytes\": %zu, "
+		       "\"heap_calls_parsing\": %lu, "
 		       "\"heap_calls_naive\": %lu, \"methods\": [",
-		       shape, in.len, reps, sizeof(struct srp_parser),
-		       heap_in_srp, m[naive].heap_calls);
+		       shape, in.len, m[limit].replies, reps,
+		       sizeof(struct srp_parser), heap_in_srp,
+		       m[naive].heap_calls);
 	else
 		printf("shape %s: %.1f MB, %d repetitions, medians; parser "
 		       "state %zu bytes; heap calls while parsing: %lu (naive "
