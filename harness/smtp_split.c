@@ -26,7 +26,8 @@ static const char usage[] =
 	"usage: smtp-split [options] [FILE|DIR]...\n"
 	"Feed each SMTP reply stream to a parser (the subject) cut in every\n"
 	"way below and check that the result never depends on the cuts. With\n"
-	"no FILE: the shipped corpus (" SRH_DEFAULT_CORPUS ").\n"
+	"no FILE: the shipped corpus (" SRH_DEFAULT_CORPUS "), unless\n"
+	"--no-corpus.\n"
 	"Exit status: 0 no failure, 1 failures (each shown shrunk, with the\n"
 	"command that reproduces it), 2 usage or I/O error.\n"
 	"\n"
@@ -62,6 +63,9 @@ static const char usage[] =
 	"  --budget SECONDS   start no new work after this (0: none)\n"
 	"  --no-shrink        report failures as found\n"
 	"  --max-failures N   stop after N failures (20; 0: no limit)\n"
+	"  --stop-on LIST     stop after the input where one of these\n"
+	"                     oracles failed (crash,hang,split,...)\n"
+	"  --no-corpus        with no FILE, only --stream or --generate\n"
 	"  --shrink-runs N    at most N runs to shrink a failure (2000)\n"
 	"  --no-guard         plain heap pieces instead of guard pages\n"
 	"  --no-clone         do not share prefixes through the subject's\n"
@@ -302,11 +306,34 @@ static bool parse_delays(const char *list, struct chk_opts *o)
 	return ok && o->ndelays > 0;
 }
 
+_Static_assert(CHK_O_COUNT <= 32, "--stop-on keeps a bit per oracle");
+
+/* "crash,hang": a bit per oracle named. */
+static bool parse_oracles(const char *list, unsigned *mask)
+{
+	char *copy = strdup(list), *save = NULL;
+	bool ok = copy != NULL;
+
+	*mask = 0;
+	for (char *w = copy ? strtok_r(copy, ",", &save) : NULL; ok && w;
+	     w = strtok_r(NULL, ",", &save)) {
+		unsigned o = 0;
+		while (o < CHK_O_COUNT && strcmp(w, chk_oracle_name(o)) != 0)
+			o++;
+		ok = o < CHK_O_COUNT;
+		*mask |= ok ? 1u << o : 0;
+	}
+	free(copy);
+	return ok && *mask;
+}
+
 struct cli {
 	struct chk_opts o;
 	struct gen_opts gen;
 	size_t generate;
 	size_t max_failures;
+	unsigned stop_on; /* 1 << enum chk_oracle */
+	bool no_corpus;
 	const char *stream, *cuts, *save_dir, *json_path;
 	bool families_given, progress, quiet;
 	unsigned families;
@@ -344,6 +371,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		O_GEN_DEFECTS,
 		O_NO_DIFF,
 		O_MAX_FAILURES,
+		O_STOP_ON,
+		O_NO_CORPUS,
 	};
 	static const struct option longopts[] = {
 		{"subject", required_argument, NULL, O_SUBJECT},
@@ -374,6 +403,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{"gen-defects", required_argument, NULL, O_GEN_DEFECTS},
 		{"no-differential", no_argument, NULL, O_NO_DIFF},
 		{"max-failures", required_argument, NULL, O_MAX_FAILURES},
+		{"stop-on", required_argument, NULL, O_STOP_ON},
+		{"no-corpus", no_argument, NULL, O_NO_CORPUS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -493,6 +524,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case O_MAX_FAILURES:
 			ok = parse_num(optarg, 1u << 30, &v);
 			cli->max_failures = (size_t)v;
+			break;
+		case O_STOP_ON:
+			ok = parse_oracles(optarg, &cli->stop_on);
+			break;
+		case O_NO_CORPUS:
+			cli->no_corpus = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -689,7 +726,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		ok &= load_path(&in, argv[i]);
-	if (!cli.stream && optind == argc)
+	if (!cli.stream && optind == argc && !cli.no_corpus)
 		ok &= load_path(&in, SRH_DEFAULT_CORPUS);
 	for (size_t k = 0; k < cli.generate; k++) {
 		char name[64];
@@ -707,6 +744,12 @@ int main(int argc, char **argv)
 	}
 	if (!ok)
 		return 2;
+	if (in.n == 0 && cli.no_corpus) {
+		fputs("smtp-split: --no-corpus: nothing to check (give a FILE, "
+		      "--stream or --generate)\n",
+		      stderr);
+		return 2;
+	}
 	if (cli.cuts) {
 		for (size_t i = 0; i < in.n; i++) {
 			struct strbuf err = {0};
@@ -723,7 +766,8 @@ int main(int argc, char **argv)
 
 	const char **fail_input = NULL;
 	size_t checked = 0;
-	for (size_t i = 0; i < in.n; i++) {
+	bool stopped_on = false;
+	for (size_t i = 0; i < in.n && !stopped_on; i++) {
 		if (cli.max_failures && r.nfail >= cli.max_failures)
 			break;
 		checked++;
@@ -754,14 +798,16 @@ int main(int argc, char **argv)
 			fputs("\n", stdout);
 			fflush(stdout);
 			sb_free(&b);
+			stopped_on |= cli.stop_on >> r.fail[k].oracle & 1;
 		}
 		progress(&cli, i + 1, in.n, &r, i + 1 == in.n);
 	}
 	summary(&cli, &r, checked);
 	if (checked < in.n)
-		printf("  stopped after %zu failures (--max-failures): %zu "
-		       "input(s) not checked\n",
-		       r.nfail, in.n - checked);
+		printf("  stopped after %zu failures (%s): %zu input(s) not "
+		       "checked\n",
+		       r.nfail, stopped_on ? "--stop-on" : "--max-failures",
+		       in.n - checked);
 	if (cli.save_dir)
 		save_cases(&cli, &r);
 	if (cli.json_path)

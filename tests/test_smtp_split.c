@@ -579,6 +579,48 @@ static void test_json_report(void **state)
 	sb_free(&json);
 }
 
+/* --stop-on ends the run after the input where that oracle failed, and
+ * --no-corpus leaves the generated streams alone; each refuses nonsense. */
+static void test_stop_on(void **state)
+{
+	(void)state;
+	struct strbuf cmd = {0}, out = {0};
+
+	/* atoi_code fails the model oracle first on generated stream 10. */
+	sb_addf(&cmd,
+		"%s/smtp-split --quiet --subject %s/atoi_code.so --no-corpus "
+		"--generate 150 --stop-on model",
+		SMTP_SPLIT_DIR, SUBJECT_DIR);
+	assert_int_equal(shell(cmd.s, &out), 1);
+	assert_non_null(strstr(out.s, "input:    generated stream 10 "));
+	assert_non_null(strstr(out.s, "streams 10, "));
+	assert_non_null(strstr(out.s, "stopped after 1 failures (--stop-on): "
+				      "140 input(s) not checked"));
+	/* Another oracle named: the run goes on to the end. */
+	sb_free(&out);
+	sb_clear(&cmd);
+	sb_addf(&cmd,
+		"%s/smtp-split --quiet --subject %s/atoi_code.so --no-corpus "
+		"--generate 12 --stop-on hang,crash",
+		SMTP_SPLIT_DIR, SUBJECT_DIR);
+	assert_int_equal(shell(cmd.s, &out), 1);
+	assert_non_null(strstr(out.s, "streams 12, "));
+	assert_null(strstr(out.s, "stopped after"));
+	sb_free(&out);
+	sb_clear(&cmd);
+	sb_addf(&cmd, "%s/smtp-split --stop-on split,nothing 2>&1",
+		SMTP_SPLIT_DIR);
+	assert_int_equal(shell(cmd.s, &out), 2);
+	assert_non_null(strstr(out.s, "bad value 'split,nothing'"));
+	sb_free(&out);
+	sb_clear(&cmd);
+	sb_addf(&cmd, "%s/smtp-split --no-corpus 2>&1", SMTP_SPLIT_DIR);
+	assert_int_equal(shell(cmd.s, &out), 2);
+	assert_non_null(strstr(out.s, "--no-corpus: nothing to check"));
+	sb_free(&cmd);
+	sb_free(&out);
+}
+
 /* ---- the pieces ----------------------------------------------------------
  */
 
@@ -673,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_reproduce_command),
 		cmocka_unit_test(test_case_file),
 		cmocka_unit_test(test_json_report),
+		cmocka_unit_test(test_stop_on),
 		cmocka_unit_test(test_schedule_text),
 		cmocka_unit_test(test_escape_round_trip),
 		cmocka_unit_test(test_interesting_points),
