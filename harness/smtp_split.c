@@ -672,18 +672,24 @@ static void save_cases(const struct cli *cli, const struct chk_result *r)
 	}
 }
 
+/* stopped: NULL when every input was checked, else the option that
+ * stopped the run early. */
 static void write_json(const struct cli *cli, const struct chk_result *r,
-		       const char *const *names, size_t ninputs)
+		       const char *const *names, size_t ninputs, size_t total,
+		       const char *stopped)
 {
 	struct strbuf j = {0};
 	const struct chk_stats *st = &r->stats;
 
 	sb_addf(&j,
 		"{\"subject\":\"%s\",\"seed\":%llu,\"streams\":%zu,"
+		"\"inputs\":%zu,\"stopped_by\":%s%s%s,"
 		"\"schedules\":%llu,\"seconds\":%.6f,\"capped_pairs\":%llu,"
 		"\"capped_exhaustive\":%llu,\"budget_hit\":%s,\"failures\":[",
 		cli->o.subject->name, (unsigned long long)cli->o.seed, ninputs,
-		(unsigned long long)st->schedules, chk_now() - cli->o.start_s,
+		total, stopped ? "\"" : "", stopped ? stopped : "null",
+		stopped ? "\"" : "", (unsigned long long)st->schedules,
+		chk_now() - cli->o.start_s,
 		(unsigned long long)st->capped_pairs,
 		(unsigned long long)st->capped_exhaustive,
 		st->budget_hit ? "true" : "false");
@@ -766,8 +772,8 @@ int main(int argc, char **argv)
 
 	const char **fail_input = NULL;
 	size_t checked = 0;
-	bool stopped_on = false;
-	for (size_t i = 0; i < in.n && !stopped_on; i++) {
+	int stopped_on = -1; /* the --stop-on oracle that failed */
+	for (size_t i = 0; i < in.n && stopped_on < 0; i++) {
 		if (cli.max_failures && r.nfail >= cli.max_failures)
 			break;
 		checked++;
@@ -798,20 +804,29 @@ int main(int argc, char **argv)
 			fputs("\n", stdout);
 			fflush(stdout);
 			sb_free(&b);
-			stopped_on |= cli.stop_on >> r.fail[k].oracle & 1;
+			if (stopped_on < 0 &&
+			    (cli.stop_on >> r.fail[k].oracle & 1))
+				stopped_on = (int)r.fail[k].oracle;
 		}
 		progress(&cli, i + 1, in.n, &r, i + 1 == in.n);
 	}
 	summary(&cli, &r, checked);
-	if (checked < in.n)
-		printf("  stopped after %zu failures (%s): %zu input(s) not "
-		       "checked\n",
-		       r.nfail, stopped_on ? "--stop-on" : "--max-failures",
+	const char *stopped = checked == in.n	? NULL
+			      : stopped_on >= 0 ? "stop-on"
+						: "max-failures";
+	if (stopped_on >= 0 && checked < in.n)
+		printf("  stopped at a failure of %s (--stop-on): %zu "
+		       "input(s) not checked\n",
+		       chk_oracle_name((enum chk_oracle)stopped_on),
 		       in.n - checked);
+	else if (stopped)
+		printf("  stopped after %zu failures (--max-failures): %zu "
+		       "input(s) not checked\n",
+		       r.nfail, in.n - checked);
 	if (cli.save_dir)
 		save_cases(&cli, &r);
 	if (cli.json_path)
-		write_json(&cli, &r, fail_input, checked);
+		write_json(&cli, &r, fail_input, checked, in.n, stopped);
 	rc = r.nfail ? 1 : 0;
 	free(fail_input);
 	chk_result_free(&r);

@@ -110,8 +110,9 @@ static size_t scan_tail(const unsigned char *s, size_t i, size_t end,
 }
 #endif
 
-/* Index of the first byte in s[i, end) that is not plain text. It never
- * reads past end, so a caller's buffer may end at a guard page. */
+/* Index of the first byte in s[i, end) that is not plain text. s is the
+ * start of the caller's buffer: it may read s[end - 16, i) too, but never
+ * before s or past end, so the buffer may end at a guard page. */
 static size_t scan_text(const unsigned char *s, size_t i, size_t end,
 			bool accept_high)
 {

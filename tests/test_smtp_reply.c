@@ -396,6 +396,40 @@ static void test_bad_byte_at_every_position(void **state)
 		}
 }
 
+/* A scan's last 1-15 bytes are read with one 16-byte load that ends where
+ * the piece ends, so it starts in what came before: here a first line's
+ * text and CR LF. Every text length up to 36, under every cut (sc_check),
+ * with a control byte, then a tab, at every position. */
+static void test_scan_window_edges(void **state)
+{
+	(void)state;
+	char in[64], want[256], text[64];
+
+	for (size_t len = 1; len <= 36; len++)
+		for (size_t at = 0; at < len; at++) {
+			size_t n = 12 + len + 2;
+			memcpy(in, "250-ab\r\n250 ", 12);
+			memset(in + 12, 'q', len);
+			memcpy(in + 12 + len, "\r\n", 2);
+			in[12 + at] = '\x05';
+			snprintf(want, sizeof want,
+				 "L 250 more #1 @0..8 \"ab\"\n"
+				 "E CONTROL @%zu line=2/2\n",
+				 12 + at);
+			sc_check(NULL, in, n, want);
+
+			in[12 + at] = '\t';
+			snprintf(text, sizeof text, "%.*s\\t%.*s", (int)at,
+				 in + 12, (int)(len - at - 1), in + 13 + at);
+			snprintf(want, sizeof want,
+				 "L 250 more #1 @0..8 \"ab\"\n"
+				 "L 250 last #2 @8..%zu \"%s\"\n"
+				 "R 250 lines=2 @0..%zu esc=-\nEND\n",
+				 n, text, n);
+			sc_check(NULL, in, n, want);
+		}
+}
+
 /* ---- limits ------------------------------------------------------------ */
 
 static void test_line_limit_rfc(void **state)
@@ -867,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_text_errors),
 		cmocka_unit_test(test_8bit_lenient),
 		cmocka_unit_test(test_bad_byte_at_every_position),
+		cmocka_unit_test(test_scan_window_edges),
 		cmocka_unit_test(test_line_limit_rfc),
 		cmocka_unit_test(test_line_limit_configured),
 		cmocka_unit_test(test_line_limit_on_later_line),

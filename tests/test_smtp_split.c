@@ -587,15 +587,28 @@ static void test_stop_on(void **state)
 	struct strbuf cmd = {0}, out = {0};
 
 	/* atoi_code fails the model oracle first on generated stream 10. */
+	char path[] = "/tmp/srh-stop-XXXXXX.json";
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	close(fd);
 	sb_addf(&cmd,
 		"%s/smtp-split --quiet --subject %s/atoi_code.so --no-corpus "
-		"--generate 150 --stop-on model",
-		SMTP_SPLIT_DIR, SUBJECT_DIR);
+		"--generate 150 --stop-on model --json %s",
+		SMTP_SPLIT_DIR, SUBJECT_DIR, path);
 	assert_int_equal(shell(cmd.s, &out), 1);
 	assert_non_null(strstr(out.s, "input:    generated stream 10 "));
 	assert_non_null(strstr(out.s, "streams 10, "));
-	assert_non_null(strstr(out.s, "stopped after 1 failures (--stop-on): "
-				      "140 input(s) not checked"));
+	assert_non_null(strstr(out.s, "stopped at a failure of model "
+				      "(--stop-on): 140 input(s) not checked"));
+	/* The report says the run was cut short, and by what. */
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char json[512] = {0};
+	assert_true(fread(json, 1, sizeof json - 1, f) > 0);
+	fclose(f);
+	unlink(path);
+	assert_non_null(strstr(json, "\"streams\":10,\"inputs\":150,"
+				     "\"stopped_by\":\"stop-on\""));
 	/* Another oracle named: the run goes on to the end. */
 	sb_free(&out);
 	sb_clear(&cmd);
