@@ -12,8 +12,8 @@
  * (10-line replies of 8000-octet lines), manylines (replies of 5000
  * continuation lines). Each repetition times every method once, back to
  * back, so that ratios are taken between neighbours; medians are printed.
- * --sweep: the parser in chunks of 8 to 1024 bytes instead, beside one
- * piece, to find the chunk size where feeding stays within 2x of it.
+ * --sweep: also chunks of 8 to 1024 bytes, in the same turns, to find the
+ * chunk size from which feeding stays within 2x of one piece.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -69,7 +69,7 @@ static double now(void)
 }
 
 #define MAX_REPS    51
-#define MAX_METHODS 12
+#define MAX_METHODS 16
 /* Methods take turns on slices this big: side by side in time. */
 #define SLICE ((size_t)1 << 20)
 
@@ -193,8 +193,14 @@ static void build_mix(struct strbuf *b, const char *dir, size_t want,
 		const char *nm = names[i]->d_name;
 		size_t l = strlen(nm);
 		char path[4096];
-		if (count + 1 < sizeof start / sizeof start[0] && l > 5 &&
-		    strcmp(nm + l - 5, ".smtp") == 0 &&
+		if (count + 1 == sizeof start / sizeof start[0]) {
+			fprintf(stderr,
+				"parser_bench: %s: more than %zu "
+				"streams\n",
+				dir, count);
+			exit(2);
+		}
+		if (l > 5 && strcmp(nm + l - 5, ".smtp") == 0 &&
 		    snprintf(path, sizeof path, "%s/%s", dir, nm) <
 			    (int)sizeof path) {
 			FILE *f = fopen(path, "rb");
@@ -341,23 +347,16 @@ int main(int argc, char **argv)
 		{.name = "strstr reader", .chunk = 4096, .kind = M_STRSTR},
 	};
 	int nm = 8, one = 0, limit = 5, naive = 6;
-	/* The sweep: chunks doubling from 8 to 1024 bytes, then the
-	 * yardsticks, which the ratios and the heap check need. */
+	/* The sweep: also chunks doubling from 8 to 1024 bytes (64 is in
+	 * already), taking turns with the rest. */
 	char sweep_names[8][32];
-	if (sweep) {
-		struct method y[2] = {m[limit], m[naive]};
-		nm = 1;
-		for (size_t c = 8; c <= 1024; c *= 2, nm++) {
-			snprintf(sweep_names[nm - 1], sizeof sweep_names[0],
-				 "srp %zu-byte chunks", c);
-			m[nm] = (struct method){.name = sweep_names[nm - 1],
-						.chunk = c,
-						.kind = M_SRP};
-		}
-		limit = nm++;
-		naive = nm++;
-		m[limit] = y[0];
-		m[naive] = y[1];
+	for (size_t c = 8, k = 0; sweep && c <= 1024; c *= 2) {
+		if (c == 64)
+			continue;
+		snprintf(sweep_names[k], sizeof sweep_names[0],
+			 "srp %zu-byte chunks", c);
+		m[nm++] = (struct method){
+			.name = sweep_names[k++], .chunk = c, .kind = M_SRP};
 	}
 
 	/* Each repetition: every method reads the whole input, taking turns
