@@ -507,7 +507,10 @@ def readme_section(r, md):
             f"({min(small) if faster else max(small):.2f} ns)"
             + (": read over and over by the repetitions, an input this "
                "small is likely learned in part by the branch predictor."
-               if faster else ": a fixed cost a call weighs more there."))
+               if faster else
+               f": a run over {pts[0]['bytes'] // 1000} KB takes "
+               f"{pts[0]['one_piece_s'] * 1e6:.0f} us, where the timer and "
+               "the VM's scheduling weigh most."))
     exh, sp, meta = g["exhaustive"], g["split"], r["meta"]
     shapes = {shape: {x["name"]: x for x in r["parser"][shape]}
               for shape in SHAPES[1:]}
