@@ -482,9 +482,7 @@ def readme_section(r, md):
              f"{v[('afl', False)]:.0f} |" for t, v in fz.items()]
     fuzz = "\n".join(fuzz)
     g = r["growth"]
-    # Linear from the size where every later step's exponent is near 1;
-    # smaller inputs, read over and over, stay in cache and partly in the
-    # branch predictor.
+    # Linear from the size where every later step's exponent is near 1.
     pts = g["parser"]
     first = len(pts) - 1
     while first > 0 and abs(pts[first].get("exponent", 1) - 1) <= 0.1:
