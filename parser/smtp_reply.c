@@ -48,13 +48,14 @@ static enum byte_class classify(unsigned char c)
 	return c >= 0x80 ? C_HIGH : C_CONTROL;
 }
 
-#ifndef __SSE2__
 /* HT, 0x20-0x7E, and 0x80-0xFF when accept_high. */
 static bool text_byte(unsigned char c, bool accept_high)
 {
 	return (c >= 0x20 && c != 0x7F && (c < 0x80 || accept_high)) ||
 	       c == '\t';
 }
+
+#ifndef __SSE2__
 
 /* True when none of the 8 bytes at s is below 0x20 or above 0x7E.
  * (HT gives a false "no", which the byte loop then accepts.) */
@@ -91,13 +92,9 @@ static size_t scan_tail(const unsigned char *s, size_t i, size_t end,
 			bool accept_high)
 {
 	if (end < 16) {
-		for (; i < end; i++) {
-			unsigned char c = s[i];
-			if ((c < 0x20 && c != '\t') || c == 0x7F ||
-			    (c >= 0x80 && !accept_high))
-				return i;
-		}
-		return end;
+		while (i < end && text_byte(s[i], accept_high))
+			i++;
+		return i;
 	}
 	unsigned shift = (unsigned)(16 - (end - i));
 	for (unsigned m = bad_bytes(s + end - 16, accept_high) >> shift; m;
