@@ -102,6 +102,131 @@ def naive_kb(build):
               "the reproduce command fails the same way")
 
 
+def liar_misreport(build):
+    """misreport: clients/liar takes one read for one reply and tells its
+    caller what it took; rcpt-one-refused cuts b's reply after its code."""
+    client = [os.path.join(WIRE, "clients", "liar"), "{port}", MSG]
+    scn = os.path.join(SCN, "rcpt-one-refused.scn")
+    rc, out, j = torture(build, scn, client, "--families", "scripted",
+                         "--shrink-runs", "0")
+    base = j["baseline"] if j else {}
+    check(base.get("verdict") == "ok" and base.get("outcome_line")
+          and '"c@example.com", "accepted": false, "code": 550' in
+          base["outcome_line"], "liar: in one piece it reports b accepted "
+          "and c refused with 550, and that is ok")
+    fails = j["failures"] if j else []
+    f = fails[0] if fails else {}
+    check(rc == 1 and f.get("verdict") == "misreport",
+          "liar: the cut after b's code makes it misreport: "
+          + ", ".join(f.get("flags", [])))
+    check("RCPT TO:<c@example.com>" in f.get("why", "") or
+          "the server answered DATA" in f.get("why", ""),
+          "the misreport names the command and the reply the server "
+          "really sent: " + f.get("why", ""))
+    check("misreport" not in base.get("flags", []) and
+          "  outcome line: " in out, "the report shows the outcome line")
+    # EHLO's reply cut after its first line (61), and a pause before
+    # MAIL's reply (110): the liar takes the rest of EHLO's reply for
+    # MAIL's and MAIL's for b's.
+    rc, out, j = torture(build, scn, client, "--cuts", "61@100,110@300",
+                         "--shrink-runs", "0")
+    whys = [x.get("why", "") for x in (j or {}).get("failures", [])]
+    check(any("recipient <b@example.com> reported accepted" in w and
+              '"2.1.0 ok"' in w for w in whys),
+          "a reply paired with the wrong command is a misreport: "
+          + " | ".join(whys))
+
+
+OUTCOME_CLIENT = r'''
+import os, smtplib, sys
+# Delivers properly, then prints $LINES (\\n-separated) as its output.
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="c.example")
+s.sendmail("a@example.com", ["b@example.com"], b"Subject: x\\r\\n\\r\\nhi\\r\\n")
+s.quit()
+for line in os.environ.get("LINES", "").split("\\n"):
+    if line:
+        print(line)
+'''
+
+
+def outcome_lines(build, tmp):
+    """no-outcome for a missing, malformed or repeated outcome line; and
+    the outcome's fields judged against what the server said."""
+    path = os.path.join(tmp, "outcome_client.py")
+    with open(path, "w") as f:
+        f.write(OUTCOME_CLIENT)
+    scn = os.path.join(SCN, "baseline.scn")
+    good = ('SRH-OUTCOME {"accepted":true,"code":250,"text":"2.0.0 queued",'
+            '"recipients":[{"address":"b@example.com","accepted":true,'
+            '"code":250,"text":"250 2.1.5 ok"}],"extra":[1,{"x":null}]}')
+    cases = [
+        ("a well-formed, true report", good, [], "ok"),
+        ("no line, --expect-outcome", "", ["--expect-outcome"],
+         "no-outcome"),
+        ("no line, not expected", "", [], "ok"),
+        ("malformed JSON", 'SRH-OUTCOME {"accepted":tru}', [], "no-outcome"),
+        ("a field of the wrong type", 'SRH-OUTCOME {"accepted":"yes"}', [],
+         "no-outcome"),
+        ("two lines", good + "\n" + good, [], "no-outcome"),
+        ("a code the server never sent", good.replace('"code":250,"text"'
+         ':"2.0.0', '"code":251,"text":"2.0.0'), [], "misreport"),
+        ("an altered text", good.replace("queued", "queue"), [],
+         "misreport"),
+        ("the enhanced code dropped", good.replace('"2.0.0 queued"',
+         '"queued"'), [], "ok"),
+        ("another enhanced code", good.replace('"2.0.0 queued"',
+         '"2.0.1 queued"'), [], "misreport"),
+        ("a recipient never sent", good.replace("b@example.com",
+         "z@example.com"), [], "misreport"),
+        ("the message said refused", 'SRH-OUTCOME {"accepted":false,'
+         '"code":null}', [], "misreport"),
+        ("a refusal blamed on DATA with its 354",
+         'SRH-OUTCOME {"accepted":false,"code":354,"command":"DATA"}', [],
+         "misreport"),
+    ]
+    for what, lines, opts, want in cases:
+        env = dict(os.environ, LINES=lines)
+        with tempfile.TemporaryDirectory() as t:
+            out = os.path.join(t, "r.json")
+            p = subprocess.run(
+                [os.path.join(build, "smtp-torture"), "--scenario", scn,
+                 "--cuts", "none", "--quiet", "--json", out, *opts, "--",
+                 PY, path, "{port}"], capture_output=True, text=True,
+                env=env, timeout=120)
+            j = json.load(open(out)) if os.path.exists(out) else {}
+        got = j.get("baseline", {}).get("verdict")
+        # "the message said refused" exits 0, so lost joins misreport.
+        check(got == want or (want == "misreport" and "misreport" in
+                              j.get("baseline", {}).get("flags", [])),
+              f"outcome line, {what}: {want} (got {got}: "
+              f"{j.get('baseline', {}).get('why', p.stderr.strip())})")
+
+
+def scenario_statements(build, tmp):
+    """recipients, close and replies that go on over several lines."""
+    path = os.path.join(tmp, "close.scn")
+    with open(path, "w") as f:
+        f.write('recipients b@example.com c@example.com\n'
+                'on RCPT "250 ok\\r\\n" "250-a\\r\\n" +\n'
+                '   "250 b\\r\\n"\n'
+                'on DATA "354 go" + " on\\r\\n"\n'
+                'close RCPT 2\n')
+    rc, out, j = torture(build, path, [PY, "-c", SMTPLIB_TWO, "{port}"],
+                         "--cuts", "none")
+    check(j is not None and j["baseline"]["accepted"] == 0 and
+          "the server hangs up" in out and 'S> "250-a\\r\\n250 b\\r\\n"'
+          in out and 'C> "rcpt TO:<c@example.com>' in out,
+          "recipients reach the client; a '+' line goes on; close RCPT 2 "
+          "hangs up after the second RCPT reply")
+
+
+SMTPLIB_TWO = (
+    "import os, smtplib, sys\n"
+    "s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))\n"
+    "s.sendmail('a@example.com', os.environ['SRH_TORTURE_RECIPIENTS']"
+    ".split(','), b'x')\n")
+
+
 FAKE_CLIENT = r'''
 import socket, sys
 # Reads its replies properly, but says NOOP first when the greeting came
@@ -397,6 +522,9 @@ def main():
     build = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as tmp:
         naive_kb(build)
+        liar_misreport(build)
+        outcome_lines(build, tmp)
+        scenario_statements(build, tmp)
         verdicts(build, tmp)
         early_talk_rule(build, tmp)
         scenario_errors(build, tmp)

@@ -70,8 +70,8 @@ def version(client):
 
 
 # Verdicts from least to most harm, as smtp-torture ranks them.
-RANK = ["ok", "differs", "fail", "early-talk", "lost", "false-failure",
-        "duplicate", "hang"]
+RANK = ["ok", "differs", "fail", "early-talk", "no-outcome", "misreport",
+        "lost", "false-failure", "duplicate", "hang"]
 
 
 def run_pair(torture, client, scenario, families):

@@ -36,6 +36,8 @@ void scn_init(struct scn *s)
 		sb_adds(&v->reply[0], defaults[i].reply);
 		v->nreplies = 1;
 	}
+	snprintf(s->recipients[0], sizeof s->recipients[0], "b@example.com");
+	s->nrecipients = 1;
 	s->deadline_ms = SCN_DEFAULT_DEADLINE_MS;
 }
 
@@ -237,6 +239,48 @@ static bool statement(struct scn *s, struct lexer *lx)
 		} while (*lx->p == '"');
 		return true;
 	}
+	if (strcmp(kw, "recipients") == 0) {
+		s->nrecipients = 0;
+		skip_space(lx);
+		while (*lx->p) {
+			if (s->nrecipients == SCN_MAX_RECIPIENTS)
+				return fail(lx, "too many recipients");
+			char *a = s->recipients[s->nrecipients++];
+			if (!word(lx, a, SCN_MAX_ADDRESS + 1))
+				return false;
+			if (strchr(a, ',') || !strchr(a, '@'))
+				return fail(lx, "a recipient is an address "
+						"with '@' and no ','");
+			skip_space(lx);
+		}
+		return s->nrecipients > 0 || fail(lx, "no recipient given");
+	}
+	if (strcmp(kw, "close") == 0) {
+		if (!word(lx, verb, sizeof verb))
+			return false;
+		unsigned long nth = 1;
+		skip_space(lx);
+		if (*lx->p) {
+			char num[16], *end;
+			if (!word(lx, num, sizeof num))
+				return false;
+			nth = strtoul(num, &end, 10);
+			if (*end || nth == 0 || nth > SCN_MAX_REPLIES)
+				return fail(lx, "close: the reply's place in "
+						"its chain, 1 to 8");
+		}
+		if (strcmp(verb, "greeting") == 0) {
+			if (nth != 1)
+				return fail(lx, "close greeting: one reply");
+			s->greeting_close = true;
+			return true;
+		}
+		struct scn_verb *v = verb_entry(s, lx, verb);
+		if (!v)
+			return false;
+		v->close_after = nth;
+		return true;
+	}
 	if (strcmp(kw, "cut") == 0) {
 		char text[256];
 		if (!word(lx, verb, sizeof verb) ||
@@ -264,40 +308,60 @@ static bool statement(struct scn *s, struct lexer *lx)
 	return false;
 }
 
-bool scn_load(struct scn *s, const char *path, struct strbuf *err)
+/* The next statement of text: a line, joined with the lines after it
+ * while it ends in '+' (a reply that goes on). */
+static bool next_statement(const char **p, const char *end, struct lexer *lx,
+			   struct strbuf *out)
 {
-	FILE *f = fopen(path, "r");
-	char line[8192];
-	struct lexer lx = {NULL, err, path, 0};
-	const char *base = strrchr(path, '/');
+	sb_clear(out);
+	if (*p >= end)
+		return false;
+	for (;;) {
+		const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+		const char *stop = nl ? nl : end;
+		size_t n = (size_t)(stop - *p);
+		if (n && (*p)[n - 1] == '\r')
+			n--;
+		sb_add(out, *p, n);
+		lx->line++;
+		*p = nl ? nl + 1 : end;
+		size_t k = out->len;
+		while (k > 0 && (out->s[k - 1] == ' ' || out->s[k - 1] == '\t'))
+			k--;
+		const char *first = sb_str(out) + strspn(sb_str(out), " \t");
+		if (k == 0 || out->s[k - 1] != '+' || *first == '#' ||
+		    *p >= end || out->len > SCN_MAX_STATEMENT)
+			return true;
+		out->len = k;
+		out->s[k] = '\0';
+	}
+}
 
-	scn_init(s);
-	if (!f) {
-		sb_addf(err, "%s: cannot open", path);
+bool scn_parse(struct scn *s, const char *text, size_t len, const char *path,
+	       struct strbuf *err)
+{
+	struct lexer lx = {NULL, err, path, 0};
+	const char *p = text, *end = text + len;
+	struct strbuf st = {0};
+	bool ok = true;
+
+	if (memchr(text, '\0', len)) {
+		sb_addf(err, "%s: a NUL byte in the file", path);
 		return false;
 	}
-	/* The name defaults to the file's, without directory or suffix. */
-	snprintf(s->name, sizeof s->name, "%s", base ? base + 1 : path);
-	char *dot = strrchr(s->name, '.');
-	if (dot && dot != s->name)
-		*dot = '\0';
-	bool ok = true;
-	while (ok && fgets(line, sizeof line, f)) {
-		lx.line++;
-		size_t n = strlen(line);
-		if (n == sizeof line - 1 && line[n - 1] != '\n') {
-			ok = fail(&lx, "line too long");
+	while (ok && next_statement(&p, end, &lx, &st)) {
+		if (st.len > SCN_MAX_STATEMENT) {
+			ok = fail(&lx, "statement too long");
 			break;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
-		lx.p = line;
+		lx.p = sb_str(&st);
 		ok = statement(s, &lx);
 		skip_space(&lx);
 		if (ok && *lx.p)
 			ok = fail(&lx,
 				  "unexpected text at the end of the line");
 	}
-	fclose(f);
+	sb_free(&st);
 	/* Cuts must still fit the replies they cut, if one was redefined
 	 * after its cut. */
 	if (ok && s->greeting_cuts.ncuts &&
@@ -309,8 +373,8 @@ bool scn_load(struct scn *s, const char *path, struct strbuf *err)
 	for (size_t i = 0; ok && i < s->nverbs; i++) {
 		const struct scn_verb *v = &s->verbs[i];
 		if (v->nreplies == 0) {
-			sb_addf(err, "%s: cut %s: no \"on %s\" reply", path,
-				v->verb, v->verb);
+			sb_addf(err, "%s: cut or close %s: no \"on %s\" reply",
+				path, v->verb, v->verb);
 			ok = false;
 		} else if (v->cuts.ncuts &&
 			   v->cuts.cuts[v->cuts.ncuts - 1].at >=
@@ -318,7 +382,141 @@ bool scn_load(struct scn *s, const char *path, struct strbuf *err)
 			sb_addf(err, "%s: cut %s: beyond its reply", path,
 				v->verb);
 			ok = false;
+		} else if (v->close_after > v->nreplies) {
+			sb_addf(err,
+				"%s: close %s %zu: its chain has %zu "
+				"replies",
+				path, v->verb, v->close_after, v->nreplies);
+			ok = false;
 		}
 	}
 	return ok;
+}
+
+bool scn_load(struct scn *s, const char *path, struct strbuf *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf text = {0};
+	char buf[65536];
+	size_t n;
+	const char *base = strrchr(path, '/');
+
+	scn_init(s);
+	if (!f) {
+		sb_addf(err, "%s: cannot open", path);
+		return false;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0 &&
+	       text.len <= SCN_MAX_STATEMENT * 2)
+		sb_add(&text, buf, n);
+	bool ok = !ferror(f);
+	fclose(f);
+	if (!ok || text.len > SCN_MAX_STATEMENT * 2) {
+		sb_addf(err, "%s: %s", path,
+			ok ? "file too large" : "cannot read");
+		sb_free(&text);
+		return false;
+	}
+	/* The name defaults to the file's, without directory or suffix. */
+	snprintf(s->name, sizeof s->name, "%s", base ? base + 1 : path);
+	char *dot = strrchr(s->name, '.');
+	if (dot && dot != s->name)
+		*dot = '\0';
+	ok = scn_parse(s, sb_str(&text), text.len, path, err);
+	sb_free(&text);
+	return ok;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* A reply as quoted strings, long ones over several lines ('+'). */
+static void format_reply(struct strbuf *out, const struct strbuf *r)
+{
+	const size_t chunk = 200;
+	size_t at = 0;
+
+	do {
+		size_t n = r->len - at < chunk ? r->len - at : chunk;
+		if (at)
+			sb_adds(out, " +\n    ");
+		sb_adds(out, "\"");
+		sb_add_escaped(out, sb_str(r) + at, n);
+		sb_adds(out, "\"");
+		at += n;
+	} while (at < r->len);
+}
+
+void scn_recipients(const struct scn *s, struct strbuf *out)
+{
+	for (size_t i = 0; i < s->nrecipients; i++) {
+		if (i)
+			sb_adds(out, ",");
+		sb_adds(out, s->recipients[i]);
+	}
+}
+
+void scn_format(const struct scn *s, struct strbuf *out)
+{
+	struct scn d;
+
+	scn_init(&d);
+	sb_addf(out, "name %s\n", s->name);
+	if (s->about.len) {
+		sb_adds(out, "about \"");
+		sb_add_escaped(out, s->about.s, s->about.len);
+		sb_adds(out, "\"\n");
+	}
+	if (s->nrecipients != 1 ||
+	    strcmp(s->recipients[0], d.recipients[0]) != 0) {
+		sb_adds(out, "recipients");
+		for (size_t i = 0; i < s->nrecipients; i++)
+			sb_addf(out, " %s", s->recipients[i]);
+		sb_adds(out, "\n");
+	}
+	if (s->greeting.len != d.greeting.len ||
+	    memcmp(sb_str(&s->greeting), d.greeting.s, d.greeting.len) != 0) {
+		sb_adds(out, "greeting ");
+		format_reply(out, &s->greeting);
+		sb_adds(out, "\n");
+	}
+	if (s->greeting_cuts.ncuts) {
+		sb_adds(out, "cut greeting ");
+		sched_format(&s->greeting_cuts, out);
+		sb_adds(out, "\n");
+	}
+	if (s->greeting_close)
+		sb_adds(out, "close greeting\n");
+	if (s->unknown.len != d.unknown.len ||
+	    memcmp(sb_str(&s->unknown), d.unknown.s, d.unknown.len) != 0) {
+		sb_adds(out, "on * ");
+		format_reply(out, &s->unknown);
+		sb_adds(out, "\n");
+	}
+	for (size_t i = 0; i < s->nverbs; i++) {
+		const struct scn_verb *v = &s->verbs[i];
+		const struct scn_verb *dv =
+			scn_find(&d, v->verb, strlen(v->verb));
+		bool same = dv && v->nreplies == 1 &&
+			    v->reply[0].len == dv->reply[0].len &&
+			    memcmp(sb_str(&v->reply[0]), sb_str(&dv->reply[0]),
+				   v->reply[0].len) == 0;
+		if (!same) {
+			sb_addf(out, "on %s", v->verb);
+			for (size_t k = 0; k < v->nreplies; k++) {
+				sb_adds(out, " ");
+				format_reply(out, &v->reply[k]);
+			}
+			sb_adds(out, "\n");
+		}
+		if (v->cuts.ncuts) {
+			sb_addf(out, "cut %s ", v->verb);
+			sched_format(&v->cuts, out);
+			sb_adds(out, "\n");
+		}
+		if (v->close_after)
+			sb_addf(out, "close %s %zu\n", v->verb, v->close_after);
+	}
+	if (s->deadline_ms != d.deadline_ms)
+		sb_addf(out, "deadline %u\n", s->deadline_ms);
+	scn_free(&d);
 }

@@ -13,6 +13,7 @@
 #include "scenario.h"
 #include "schedule.h"
 #include "strbuf.h"
+#include "verdict.h"
 #include "wire.h"
 
 static const char usage[] =
@@ -35,91 +36,22 @@ static const char usage[] =
 	"  --port N           listen on N (0: any free port)\n"
 	"  --wait             no command: wait for your own client, once per\n"
 	"                     schedule\n"
+	"  --expect-outcome   the client prints an outcome line "
+	"(clients/README.md);\n"
+	"                     without one a run is no-outcome (default: "
+	"when the\n"
+	"                     one-piece run printed one)\n"
 	"  --json FILE        write the verdicts as JSON\n"
 	"  --quiet            only failures and the summary\n"
 	"  -h, --help         this text\n"
-	"Verdicts: ok, fail, false-failure, duplicate, hang, early-talk, "
-	"lost,\ndiffers. Exit status: 0 every schedule as the one-piece run, "
+	"Verdicts: ok, differs, fail, early-talk, no-outcome, misreport, "
+	"lost,\n"
+	"false-failure, duplicate, hang. Exit status: 0 every schedule as the "
+	"one-piece run, "
 	"1 not, 2 error.\n";
 
 /* The shortest pause shrinking leaves (see shrink()). */
 #define SHRINK_MIN_PAUSE_MS 10
-
-/* ---- verdicts -------------------------------------------------------------
- */
-
-/* In rising order of harm: a run's verdict is its worst flag. */
-enum verdict {
-	V_OK,
-	V_DIFFERS,   /* delivered once, but other commands or body */
-	V_FAIL,	     /* nothing accepted, and the client says so */
-	V_EARLY,     /* talked while a reply was incomplete */
-	V_LOST,	     /* nothing accepted, yet the client says it sent */
-	V_FALSE,     /* accepted, yet the client says it failed: a retry
-			will duplicate it */
-	V_DUPLICATE, /* accepted more than once */
-	V_HANG,	     /* past the deadline */
-	V_COUNT
-};
-
-static const char *const verdict_name[V_COUNT] = {
-	"ok",	"differs",	 "fail",      "early-talk",
-	"lost", "false-failure", "duplicate", "hang",
-};
-
-static unsigned flags_of(const struct wire_outcome *r,
-			 const struct wire_outcome *base, bool have_status)
-{
-	unsigned f = 0;
-
-	if (r->hung)
-		f |= 1u << V_HANG;
-	if (r->accepted > 1)
-		f |= 1u << V_DUPLICATE;
-	if (r->early)
-		f |= 1u << V_EARLY;
-	if (have_status && !r->hung) {
-		if (r->accepted && r->status != 0)
-			f |= 1u << V_FALSE;
-		if (!r->accepted && r->status == 0)
-			f |= 1u << V_LOST;
-		if (!r->accepted && r->status != 0)
-			f |= 1u << V_FAIL;
-	}
-	if (base && !r->hung &&
-	    (strcmp(sb_str(&r->commands), sb_str(&base->commands)) != 0 ||
-	     r->bodies.len != base->bodies.len ||
-	     memcmp(sb_str(&r->bodies), sb_str(&base->bodies), r->bodies.len) !=
-		     0))
-		f |= 1u << V_DIFFERS;
-	return f;
-}
-
-static enum verdict worst(unsigned flags)
-{
-	enum verdict v = V_OK;
-	for (int i = 0; i < V_COUNT; i++)
-		if (flags >> i & 1)
-			v = (enum verdict)i;
-	return v;
-}
-
-static void flags_text(unsigned flags, struct strbuf *out)
-{
-	enum verdict w = worst(flags);
-
-	sb_adds(out, verdict_name[w]);
-	bool more = false;
-	for (int i = V_COUNT - 1; i > V_OK; i--) {
-		if (i == (int)w || !(flags >> i & 1))
-			continue;
-		sb_adds(out, more ? ", " : " (+");
-		sb_adds(out, verdict_name[i]);
-		more = true;
-	}
-	if (more)
-		sb_adds(out, ")");
-}
 
 /* ---- the session ------------------------------------------------------------
  */
@@ -140,7 +72,7 @@ struct cli {
 	unsigned pause_ms, random_count, max_runs, shrink_runs;
 	unsigned long long seed;
 	const char *json_path;
-	bool quiet, wait;
+	bool quiet, wait, expect_outcome;
 	unsigned deadline_ms;
 	char **argv; /* the client command */
 };
@@ -162,11 +94,14 @@ struct session {
 	struct failure *fail;
 	size_t nfail;
 	unsigned worst_flags; /* over every schedule */
+	bool expect_outcome;  /* every run must print an outcome line */
 };
 
-static bool have_status(const struct session *s)
+static struct verdict_opts judging(const struct session *s, bool baseline)
 {
-	return s->wo.argv != NULL;
+	struct verdict_opts v = {baseline ? NULL : &s->base, s->wo.argv != NULL,
+				 s->expect_outcome};
+	return v;
 }
 
 /* Run one schedule; its flags, the outcome kept in out. */
@@ -180,7 +115,8 @@ static unsigned judge(struct session *s, const struct sched *sc,
 		exit(2);
 	}
 	sb_free(&err);
-	return flags_of(out, &s->base, have_status(s));
+	struct verdict_opts v = judging(s, false);
+	return verdict_flags(out, &v, NULL);
 }
 
 /* Does sc still fail as f did (the same worst verdict)? */
@@ -190,7 +126,7 @@ static bool still_fails(struct session *s, const struct sched *sc,
 	struct wire_outcome o;
 	unsigned f = judge(s, sc, &o);
 	s->shrink_runs_done++;
-	bool yes = f != s->base_flags && worst(f) == want;
+	bool yes = f != s->base_flags && verdict_worst(f) == want;
 	if (yes) {
 		wire_outcome_free(keep);
 		*keep = o;
@@ -202,7 +138,7 @@ static bool still_fails(struct session *s, const struct sched *sc,
 /* Fewer cuts, then shorter pauses, while it fails the same way. */
 static void shrink(struct session *s, struct failure *f)
 {
-	enum verdict want = worst(f->flags);
+	enum verdict want = verdict_worst(f->flags);
 	unsigned budget = s->cli->shrink_runs, used = 0;
 	struct sched t = {0};
 
@@ -233,7 +169,8 @@ static void shrink(struct session *s, struct failure *f)
 		}
 	}
 	sched_free(&t);
-	f->flags = flags_of(&f->outcome, &s->base, have_status(s));
+	struct verdict_opts v = judging(s, false);
+	f->flags = verdict_flags(&f->outcome, &v, NULL);
 }
 
 static void repro(const struct session *s, const struct sched *sc,
@@ -288,13 +225,34 @@ static void outcome_line(const struct wire_outcome *o, struct strbuf *out)
 	sb_addf(out, "; %.2f s", o->seconds);
 }
 
+/* What the client reported, and what the judging made of it. */
+static void outcome_report(const struct session *s,
+			   const struct wire_outcome *o, bool baseline,
+			   struct strbuf *out)
+{
+	struct verdict_opts v = judging(s, baseline);
+	struct strbuf why = {0};
+
+	verdict_flags(o, &v, &why);
+	if (o->outcome_lines) {
+		sb_adds(out, "  outcome line: ");
+		sb_add_escaped(out, sb_str(&o->outcome_line),
+			       o->outcome_line.len < 600 ? o->outcome_line.len
+							 : 600);
+		sb_adds(out, "\n");
+	}
+	if (why.len)
+		sb_addf(out, "  %s\n", sb_str(&why));
+	sb_free(&why);
+}
+
 static void report(const struct session *s, const struct failure *f,
 		   struct strbuf *out)
 {
 	struct strbuf v = {0}, b = {0};
 
-	flags_text(f->flags, &v);
-	flags_text(s->base_flags, &b);
+	verdict_text(f->flags, &v);
+	verdict_text(s->base_flags, &b);
 	sb_addf(out, "FAIL %s: %s, where the one-piece run was %s\n",
 		s->scn.name, sb_str(&v), sb_str(&b));
 	sb_addf(out, "  family:   %s\n  schedule: ", f->family);
@@ -314,6 +272,7 @@ static void report(const struct session *s, const struct failure *f,
 	if (f->outcome.early)
 		sb_addf(out, "  early talk: %s\n",
 			sb_str(&f->outcome.early_what));
+	outcome_report(s, &f->outcome, false, out);
 	if (f->flags >> V_DIFFERS & 1) {
 		sb_adds(out, "  commands, one piece:\n");
 		indent(out, sb_str(&s->base.commands));
@@ -348,7 +307,7 @@ static bool visit(struct session *s, const char *family, const struct sched *sc)
 		sb_addf(&line, "  %-8s ", family);
 		sched_format(sc, &line);
 		sb_adds(&line, ": ");
-		flags_text(f, &line);
+		verdict_text(f, &line);
 		printf("%s\n", sb_str(&line));
 		fflush(stdout);
 		sb_free(&line);
@@ -377,7 +336,7 @@ static bool visit(struct session *s, const char *family, const struct sched *sc)
 	/* Shrink the first failure of each verdict; the rest repeat it. */
 	bool seen = false;
 	for (size_t i = 0; i + 1 < s->nfail; i++)
-		seen |= worst(s->fail[i].flags) == worst(f);
+		seen |= verdict_worst(s->fail[i].flags) == verdict_worst(f);
 	if (!seen && s->cli->shrink_runs)
 		shrink(s, x);
 	struct strbuf r = {0};
@@ -455,12 +414,12 @@ static void family_random(struct session *s)
 static void json_flags(struct strbuf *out, unsigned flags)
 {
 	sb_addf(out, "\"verdict\": \"%s\", \"flags\": [",
-		verdict_name[worst(flags)]);
+		verdict_name(verdict_worst(flags)));
 	bool first = true;
 	for (int i = V_COUNT - 1; i >= 0; i--)
 		if (flags >> i & 1) {
 			sb_addf(out, "%s\"%s\"", first ? "" : ", ",
-				verdict_name[i]);
+				verdict_name((enum verdict)i));
 			first = false;
 		}
 	sb_adds(out, "]");
@@ -473,6 +432,25 @@ static void json_outcome(struct strbuf *out, const struct wire_outcome *o)
 		"\"connections\": %u, \"early\": %u, \"seconds\": %.3f",
 		o->status, o->hung ? "true" : "false", o->accepted,
 		o->connections, o->early, o->seconds);
+}
+
+/* The misreport or missing outcome, and the outcome line itself. */
+static void json_why(struct strbuf *out, const struct session *s,
+		     const struct wire_outcome *o, bool baseline)
+{
+	struct verdict_opts v = judging(s, baseline);
+	struct strbuf why = {0};
+
+	verdict_flags(o, &v, &why);
+	sb_adds(out, ", \"why\": ");
+	sb_add_json_string(out, sb_str(&why), why.len);
+	sb_adds(out, ", \"outcome_line\": ");
+	if (o->outcome_lines)
+		sb_add_json_string(out, sb_str(&o->outcome_line),
+				   o->outcome_line.len);
+	else
+		sb_adds(out, "null");
+	sb_free(&why);
 }
 
 static bool write_json(const struct session *s, const char *path)
@@ -493,6 +471,7 @@ static bool write_json(const struct session *s, const char *path)
 	json_flags(&j, s->base_flags);
 	sb_adds(&j, ", ");
 	json_outcome(&j, &s->base);
+	json_why(&j, s, &s->base, true);
 	sb_addf(&j,
 		"},\n  \"runs\": %u,\n  \"shrink_runs\": %u,\n  \"worst\": {",
 		s->runs, s->shrink_runs_done);
@@ -509,6 +488,7 @@ static bool write_json(const struct session *s, const char *path)
 		sched_format(&f->original, &j);
 		sb_adds(&j, "\", ");
 		json_outcome(&j, &f->outcome);
+		json_why(&j, s, &f->outcome, false);
 		sb_adds(&j, ", \"reproduce\": ");
 		sb_clear(&t);
 		repro(s, &f->sched, &t);
@@ -591,6 +571,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 		O_WAIT,
 		O_JSON,
 		O_QUIET,
+		O_EXPECT_OUTCOME,
 	};
 	static const struct option longopts[] = {
 		{"scenario", required_argument, NULL, O_SCENARIO},
@@ -607,6 +588,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 		{"wait", no_argument, NULL, O_WAIT},
 		{"json", required_argument, NULL, O_JSON},
 		{"quiet", no_argument, NULL, O_QUIET},
+		{"expect-outcome", no_argument, NULL, O_EXPECT_OUTCOME},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -672,6 +654,9 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 			break;
 		case O_QUIET:
 			c->quiet = true;
+			break;
+		case O_EXPECT_OUTCOME:
+			c->expect_outcome = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -752,8 +737,11 @@ int main(int argc, char **argv)
 		sb_free(&err);
 		return 2;
 	}
+	/* 126, 127: no such program; 2: a driver whose runtime is missing
+	 * (clients/README.md). Neither is the client's failure. */
 	if (s.wo.argv && s.base.connections == 0 &&
-	    (s.base.status == 126 || s.base.status == 127)) {
+	    (s.base.status == 126 || s.base.status == 127 ||
+	     s.base.status == 2)) {
 		fprintf(stderr,
 			"smtp-torture: the client did not start (exit %d):\n%s",
 			s.base.status, sb_str(&s.base.client_out));
@@ -763,15 +751,21 @@ int main(int argc, char **argv)
 		sb_free(&err);
 		return 2;
 	}
-	s.base_flags = flags_of(&s.base, NULL, have_status(&s));
+	s.expect_outcome = cli.expect_outcome || s.base.outcome_lines > 0;
+	struct verdict_opts bv = judging(&s, true);
+	s.base_flags = verdict_flags(&s.base, &bv, NULL);
 	s.worst_flags = s.base_flags;
 	{
 		struct strbuf line = {0};
-		flags_text(s.base_flags, &line);
+		verdict_text(s.base_flags, &line);
 		sb_adds(&line, " (");
 		outcome_line(&s.base, &line);
 		sb_adds(&line, ")");
 		printf("%s: one piece: %s\n", s.scn.name, sb_str(&line));
+		struct strbuf why = {0};
+		outcome_report(&s, &s.base, true, &why);
+		fputs(sb_str(&why), stdout);
+		sb_free(&why);
 		if (s.base.hung || !cli.quiet) {
 			printf("  transcript:\n");
 			struct strbuf t = {0};
@@ -800,7 +794,7 @@ int main(int argc, char **argv)
 			family_random(&s);
 	}
 	struct strbuf w = {0};
-	flags_text(s.worst_flags, &w);
+	verdict_text(s.worst_flags, &w);
 	printf("%s: %u schedule(s), %zu unlike the one-piece run; worst: "
 	       "%s%s\n",
 	       s.scn.name, s.runs, s.nfail, sb_str(&w),

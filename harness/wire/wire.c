@@ -31,6 +31,9 @@ void wire_outcome_free(struct wire_outcome *o)
 	sb_free(&o->transcript);
 	sb_free(&o->client_out);
 	sb_free(&o->stream);
+	sb_free(&o->outcome_line);
+	for (size_t i = 0; i < o->nexchanges; i++)
+		sb_free(&o->exchanges[i].reply);
 	memset(o, 0, sizeof *o);
 }
 
@@ -218,14 +221,40 @@ static void remember_reply(struct conn *c, const char *verb, size_t len)
 	r->len = (uint32_t)len;
 }
 
+/* The address in "MAIL FROM:<a>" or "RCPT TO:<a>", "" when none. */
+static void address_of(const char *line, char *out, size_t size)
+{
+	const char *lt = strchr(line, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+	out[0] = '\0';
+	if (lt && gt && (size_t)(gt - lt - 1) < size)
+		snprintf(out, size, "%.*s", (int)(gt - lt - 1), lt + 1);
+}
+
+static void remember_exchange(struct conn *c, const char *verb,
+			      const char *line, const struct strbuf *r)
+{
+	struct wire_outcome *o = c->out;
+
+	if (o->nexchanges == WIRE_MAX_EXCHANGES)
+		return;
+	struct wire_exchange *x = &o->exchanges[o->nexchanges++];
+	x->connection = c->index;
+	snprintf(x->verb, sizeof x->verb, "%s", verb);
+	address_of(line, x->address, sizeof x->address);
+	sb_add(&x->reply, sb_str(r), r->len);
+}
+
 /* Write one reply in the schedule's pieces. */
-static bool send_reply(struct conn *c, const char *verb, const struct strbuf *r)
+static bool send_reply(struct conn *c, const char *verb, const char *line,
+		       const struct strbuf *r)
 {
 	const char *p = sb_str(r);
 	size_t n = r->len;
 	uint32_t first = c->written;
 
 	remember_reply(c, verb, n);
+	remember_exchange(c, verb, line, r);
 	if (c->index == 1 && c->out->stream.len == c->written &&
 	    n <= WIRE_MAX_STREAM - c->out->stream.len)
 		sb_add(&c->out->stream, p, n);
@@ -275,12 +304,8 @@ static bool send_reply(struct conn *c, const char *verb, const struct strbuf *r)
 	return true;
 }
 
-/* The code of a reply's last line, or 0. */
-static unsigned final_code(const struct strbuf *r)
+unsigned wire_final_code(const char *s, size_t n)
 {
-	const char *s = sb_str(r);
-	size_t n = r->len;
-
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		n--;
 	size_t start = n;
@@ -402,7 +427,7 @@ static bool take_message(struct conn *c)
 		const struct strbuf *r = v ? &v->reply[0] : &fallback;
 		if (!v)
 			sb_adds(&fallback, "250 2.0.0 queued\r\n");
-		unsigned code = final_code(r);
+		unsigned code = wire_final_code(sb_str(r), r->len);
 		if (code >= 200 && code < 300) {
 			c->out->accepted++;
 			/* Bounded: copies past the bound are counted only. */
@@ -413,7 +438,11 @@ static bool take_message(struct conn *c)
 			}
 			note(c, "message accepted", NULL, 0);
 		}
-		ok = send_reply(c, ".", r);
+		ok = send_reply(c, ".", ".", r);
+		if (ok && v && v->close_after == 1) {
+			note(c, "the server hangs up", NULL, 0);
+			ok = false;
+		}
 		sb_free(&fallback);
 	}
 	sb_free(&body);
@@ -428,16 +457,18 @@ static void serve(struct conn *c)
 	const struct scn_verb *chain = NULL; /* replies still to give */
 	size_t chain_at = 0;
 
-	if (!send_reply(c, "greeting", &s->greeting))
+	if (!send_reply(c, "greeting", "", &s->greeting) || s->greeting_close)
 		return;
 	while (next_line(c, line, &n)) {
 		add_command(c, line, n);
 		const struct strbuf *r;
 		const struct scn_verb *v = NULL;
 		char verb[SCN_MAX_VERB_LEN + 1] = "";
+		bool close_now = false;
 		if (chain) {
 			r = &chain->reply[chain_at];
 			snprintf(verb, sizeof verb, "%s", chain->verb);
+			close_now = chain->close_after == chain_at + 1;
 			if (++chain_at == chain->nreplies)
 				chain = NULL;
 		} else {
@@ -446,6 +477,7 @@ static void serve(struct conn *c)
 			if (v) {
 				snprintf(verb, sizeof verb, "%s", v->verb);
 				r = &v->reply[0];
+				close_now = v->close_after == 1;
 				if (v->nreplies > 1) {
 					chain = v;
 					chain_at = 1;
@@ -459,11 +491,16 @@ static void serve(struct conn *c)
 					 line);
 			}
 		}
-		if (!send_reply(c, verb, r))
+		if (!send_reply(c, verb, line, r))
 			return;
+		if (close_now) {
+			note(c, "the server hangs up", NULL, 0);
+			return;
+		}
 		if (strcmp(verb, "EHLO") == 0)
 			c->pipelining = strstr(sb_str(r), "PIPELINING") != NULL;
-		if (strcmp(verb, "DATA") == 0 && final_code(r) == 354 &&
+		if (strcmp(verb, "DATA") == 0 &&
+		    wire_final_code(sb_str(r), r->len) == 354 &&
 		    !take_message(c))
 			return;
 		if (strcmp(verb, "QUIT") == 0)
@@ -519,6 +556,9 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 		sb_adds(&args[i], a);
 		argv[i] = args[i].s;
 	}
+	struct strbuf rcpts = {0};
+	scn_recipients(o->scn, &rcpts);
+	const char *recipients = sb_str(&rcpts);
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -535,6 +575,7 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 		dup2(out_fd, 1);
 		dup2(out_fd, 2);
 		setenv("SRH_TORTURE_PORT", port_text, 1);
+		setenv("SRH_TORTURE_RECIPIENTS", recipients, 1);
 		execvp(argv[0], argv);
 		fprintf(stderr, "smtp-torture: cannot run %s: %s\n", argv[0],
 			strerror(errno));
@@ -544,6 +585,7 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 		sb_addf(err, "fork: %s", strerror(errno));
 	else
 		setpgid(pid, pid); /* whichever runs first */
+	sb_free(&rcpts);
 	for (size_t i = 0; i < argc; i++)
 		sb_free(&args[i]);
 	free(args);
@@ -601,6 +643,40 @@ static void read_tail(int fd, struct strbuf *out)
 		sb_adds(out, "...\n");
 	if (n > 0)
 		sb_add(out, buf, (size_t)n);
+}
+
+/* The client's lines that start WIRE_OUTCOME_PREFIX, read from the start
+ * of its output file. */
+static void read_outcome_lines(int fd, struct wire_outcome *out)
+{
+	FILE *f = fdopen(dup(fd), "r");
+	struct strbuf line = {0};
+	const size_t plen = strlen(WIRE_OUTCOME_PREFIX);
+	int ch;
+
+	if (!f)
+		return;
+	rewind(f);
+	do {
+		ch = getc(f);
+		if (ch != EOF && ch != '\n') {
+			if (line.len <= WIRE_MAX_OUTCOME + plen) {
+				char b = (char)ch;
+				sb_add(&line, &b, 1);
+			}
+			continue;
+		}
+		if (line.len >= plen &&
+		    memcmp(sb_str(&line), WIRE_OUTCOME_PREFIX, plen) == 0 &&
+		    out->outcome_lines++ == 0) {
+			size_t n = line.len - plen;
+			sb_add(&out->outcome_line, line.s + plen,
+			       n < WIRE_MAX_OUTCOME ? n : WIRE_MAX_OUTCOME);
+		}
+		sb_clear(&line);
+	} while (ch != EOF);
+	sb_free(&line);
+	fclose(f);
 }
 
 bool wire_run(const struct wire_opts *o, const struct sched *sc,
@@ -701,6 +777,7 @@ bool wire_run(const struct wire_opts *o, const struct sched *sc,
 						    : -1;
 	if (out_fd >= 0) {
 		read_tail(out_fd, &out->client_out);
+		read_outcome_lines(out_fd, out);
 		close(out_fd);
 	}
 	close(lfd);

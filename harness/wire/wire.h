@@ -29,6 +29,9 @@
 #define WIRE_MAX_CLIENT_FILE (16u << 20) /* the client's output, written */
 #define WIRE_MAX_STREAM	     (4u << 20)	 /* the first connection's, kept */
 #define WIRE_MAX_REPLIES     256	 /* replies remembered per connection */
+#define WIRE_MAX_EXCHANGES   256 /* commands remembered, every connection */
+#define WIRE_MAX_OUTCOME     (64u << 10) /* one outcome line, kept */
+#define WIRE_OUTCOME_PREFIX  "SRH-OUTCOME "
 
 struct wire_opts {
 	const struct scn *scn;
@@ -45,6 +48,15 @@ struct wire_opts {
 struct wire_reply_at {
 	char verb[SCN_MAX_VERB_LEN + 1]; /* "greeting" for the greeting */
 	uint32_t at, len;
+};
+
+/* A command and the reply the server wrote to it: what a client's report
+ * is checked against (outcome.h). */
+struct wire_exchange {
+	unsigned connection;		   /* 1, 2, ... */
+	char verb[SCN_MAX_VERB_LEN + 1];   /* upper case; "greeting", "." */
+	char address[SCN_MAX_ADDRESS + 1]; /* MAIL's or RCPT's, "" if none */
+	struct strbuf reply;		   /* as written, whole */
 };
 
 struct wire_outcome {
@@ -65,11 +77,21 @@ struct wire_outcome {
 	struct strbuf stream;
 	struct wire_reply_at replies[WIRE_MAX_REPLIES];
 	size_t nreplies;
+	/* Every command and its reply, in order, bounded. */
+	struct wire_exchange exchanges[WIRE_MAX_EXCHANGES];
+	size_t nexchanges;
+	/* Lines of the client's output that start WIRE_OUTCOME_PREFIX: how
+	 * many, and the first without the prefix (cut at WIRE_MAX_OUTCOME). */
+	unsigned outcome_lines;
+	struct strbuf outcome_line;
 	unsigned port; /* the port the run listened on */
 	double seconds;
 };
 
 void wire_outcome_free(struct wire_outcome *o);
+
+/* The code of a reply's last line, or 0 when it has none. */
+unsigned wire_final_code(const char *s, size_t n);
 
 /* Run the client once under schedule sc (offsets per connection).
  * False, with the reason in err, when the run could not be set up (no
