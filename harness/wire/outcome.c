@@ -449,6 +449,18 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return k;
 }
 
+bool outcome_utf8_valid(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_len(u + i, n - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
 enum decoding { DEC_RAW, DEC_UTF8, DEC_LATIN1, DEC_COUNT };
 
 /* Server bytes as a library may have decoded them: as they are, as UTF-8

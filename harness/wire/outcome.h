@@ -56,4 +56,7 @@ bool outcome_check(const struct outcome *o, const struct wire_outcome *r,
 bool outcome_text_fits(const char *text, size_t tlen, const char *reply,
 		       size_t rlen);
 
+/* Is it UTF-8 (ASCII included)? */
+bool outcome_utf8_valid(const char *p, size_t n);
+
 #endif

@@ -207,6 +207,16 @@ static bool statement(struct scn *s, struct lexer *lx)
 		sb_clear(&s->greeting);
 		return reply(lx, &s->greeting);
 	}
+	if (strcmp(kw, "idle") == 0) {
+		char num[16], *end;
+		if (!word(lx, num, sizeof num))
+			return false;
+		unsigned long ms = strtoul(num, &end, 10);
+		if (*end || ms == 0 || ms > 600000)
+			return fail(lx, "idle: 1 to 600000 ms");
+		s->idle_ms = (unsigned)ms;
+		return true;
+	}
 	if (strcmp(kw, "deadline") == 0) {
 		char num[16], *end;
 		if (!word(lx, num, sizeof num))
@@ -518,5 +528,7 @@ void scn_format(const struct scn *s, struct strbuf *out)
 	}
 	if (s->deadline_ms != d.deadline_ms)
 		sb_addf(out, "deadline %u\n", s->deadline_ms);
+	if (s->idle_ms)
+		sb_addf(out, "idle %u\n", s->idle_ms);
 	scn_free(&d);
 }

@@ -22,6 +22,9 @@
  * once the Nth reply of VERB's chain (default 1) is written: a server that
  * hangs up, inside a reply if the reply is cut short. "recipients" are the
  * addresses the client is told to send to ($SRH_TORTURE_RECIPIENTS).
+ * "idle MS": the server hangs up when no command comes for MS.
+ * A chain ends early at a line that starts with another verb of the
+ * scenario: RCPT's second reply is for a second RCPT, not for QUIT.
  */
 #ifndef SRH_SCENARIO_H
 #define SRH_SCENARIO_H
@@ -63,6 +66,8 @@ struct scn {
 	char recipients[SCN_MAX_RECIPIENTS][SCN_MAX_ADDRESS + 1];
 	size_t nrecipients; /* 1 at least: "b@example.com" by default */
 	unsigned deadline_ms;
+	unsigned idle_ms; /* hang up after this long without a command; 0:
+			     never ("idle MS") */
 };
 
 /* Load a scenario file over the defaults (see scn_init). False, with

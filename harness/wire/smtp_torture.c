@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "campaign.h"
 #include "scenario.h"
 #include "schedule.h"
 #include "strbuf.h"
@@ -19,6 +20,8 @@
 static const char usage[] =
 	"usage: smtp-torture --scenario FILE [options] -- COMMAND [ARG...]\n"
 	"       smtp-torture --scenario FILE --wait [options]\n"
+	"       smtp-torture --generate N [--seed S] [options] -- COMMAND...\n"
+	"       smtp-torture --replay --scenario FILE [options] -- COMMAND...\n"
 	"Serves FILE's dialogue on 127.0.0.1 and runs COMMAND once per "
 	"schedule;\n"
 	"\"{port}\" in an argument (and $SRH_TORTURE_PORT) is the port.\n"
@@ -36,6 +39,13 @@ static const char usage[] =
 	"  --port N           listen on N (0: any free port)\n"
 	"  --wait             no command: wait for your own client, once per\n"
 	"                     schedule\n"
+	"Generated hostile servers (judged against their own script):\n"
+	"  --generate N       play N generated sessions (seeded by --seed)\n"
+	"  --jobs N           sessions at once (2)\n"
+	"  --budget SECONDS   start no session after this (0: none)\n"
+	"  --out DIR          keep each finding's scenario in DIR (made if "
+	"need be)\n"
+	"  --replay           play FILE once with its own cuts, judged so\n"
 	"  --expect-outcome   the client prints an outcome line "
 	"(clients/README.md);\n"
 	"                     without one a run is no-outcome (default: "
@@ -72,8 +82,10 @@ struct cli {
 	unsigned pause_ms, random_count, max_runs, shrink_runs;
 	unsigned long long seed;
 	const char *json_path;
-	bool quiet, wait, expect_outcome;
+	bool quiet, wait, expect_outcome, replay;
 	unsigned deadline_ms;
+	unsigned generate, jobs, budget_s;
+	const char *out_dir;
 	char **argv; /* the client command */
 };
 
@@ -198,33 +210,6 @@ static void repro(const struct session *s, const struct sched *sc,
 	}
 }
 
-static void indent(struct strbuf *out, const char *text)
-{
-	const char *p = text;
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		sb_adds(out, "    ");
-		sb_add(out, p, n);
-		sb_adds(out, "\n");
-		p += n + (p[n] == '\n');
-	}
-}
-
-static void outcome_line(const struct wire_outcome *o, struct strbuf *out)
-{
-	sb_addf(out, "%u message(s) accepted over %u connection(s); client ",
-		o->accepted, o->connections);
-	if (o->hung && o->status < 0 && !o->connections)
-		sb_adds(out, "never connected before the deadline");
-	else if (o->hung)
-		sb_adds(out, "killed at the deadline");
-	else if (o->status < 0)
-		sb_adds(out, "exit status unknown");
-	else
-		sb_addf(out, "exit status %d", o->status);
-	sb_addf(out, "; %.2f s", o->seconds);
-}
-
 /* What the client reported, and what the judging made of it. */
 static void outcome_report(const struct session *s,
 			   const struct wire_outcome *o, bool baseline,
@@ -265,9 +250,9 @@ static void report(const struct session *s, const struct failure *f,
 		sb_adds(out, ")");
 	}
 	sb_adds(out, "\n  this run: ");
-	outcome_line(&f->outcome, out);
+	wire_summary(&f->outcome, out);
 	sb_adds(out, "\n  one piece: ");
-	outcome_line(&s->base, out);
+	wire_summary(&s->base, out);
 	sb_adds(out, "\n");
 	if (f->outcome.early)
 		sb_addf(out, "  early talk: %s\n",
@@ -275,15 +260,15 @@ static void report(const struct session *s, const struct failure *f,
 	outcome_report(s, &f->outcome, false, out);
 	if (f->flags >> V_DIFFERS & 1) {
 		sb_adds(out, "  commands, one piece:\n");
-		indent(out, sb_str(&s->base.commands));
+		wire_indent(out, sb_str(&s->base.commands));
 		sb_adds(out, "  commands, this run:\n");
-		indent(out, sb_str(&f->outcome.commands));
+		wire_indent(out, sb_str(&f->outcome.commands));
 	}
 	sb_adds(out, "  transcript (S> server, C> client; seconds):\n");
-	indent(out, sb_str(&f->outcome.transcript));
+	wire_indent(out, sb_str(&f->outcome.transcript));
 	if (f->outcome.client_out.len) {
 		sb_adds(out, "  client output:\n");
-		indent(out, sb_str(&f->outcome.client_out));
+		wire_indent(out, sb_str(&f->outcome.client_out));
 	}
 	sb_adds(out, "  reproduce: ");
 	repro(s, &f->sched, out);
@@ -316,7 +301,7 @@ static bool visit(struct session *s, const char *family, const struct sched *sc)
 		/* The one schedule asked for: show it even when it passes. */
 		if (!s->cli->quiet && strcmp(family, "given") == 0) {
 			struct strbuf t = {0};
-			indent(&t, sb_str(&o.transcript));
+			wire_indent(&t, sb_str(&o.transcript));
 			printf("  transcript:\n%s", sb_str(&t));
 			sb_free(&t);
 		}
@@ -572,6 +557,11 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 		O_JSON,
 		O_QUIET,
 		O_EXPECT_OUTCOME,
+		O_GENERATE,
+		O_JOBS,
+		O_BUDGET,
+		O_OUT,
+		O_REPLAY,
 	};
 	static const struct option longopts[] = {
 		{"scenario", required_argument, NULL, O_SCENARIO},
@@ -589,6 +579,11 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 		{"json", required_argument, NULL, O_JSON},
 		{"quiet", no_argument, NULL, O_QUIET},
 		{"expect-outcome", no_argument, NULL, O_EXPECT_OUTCOME},
+		{"generate", required_argument, NULL, O_GENERATE},
+		{"jobs", required_argument, NULL, O_JOBS},
+		{"budget", required_argument, NULL, O_BUDGET},
+		{"out", required_argument, NULL, O_OUT},
+		{"replay", no_argument, NULL, O_REPLAY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -603,6 +598,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 	c->max_runs = 200;
 	c->shrink_runs = 24;
 	c->seed = 1;
+	c->jobs = 2;
 	/* "+": options end at the first non-option, the client command. */
 	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		bool ok = true;
@@ -658,6 +654,24 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 		case O_EXPECT_OUTCOME:
 			c->expect_outcome = true;
 			break;
+		case O_GENERATE:
+			ok = parse_uint(optarg, 1000000, &v) && v > 0;
+			c->generate = (unsigned)v;
+			break;
+		case O_JOBS:
+			ok = parse_uint(optarg, 64, &v) && v > 0;
+			c->jobs = (unsigned)v;
+			break;
+		case O_BUDGET:
+			ok = parse_uint(optarg, 1000000, &v);
+			c->budget_s = (unsigned)v;
+			break;
+		case O_OUT:
+			c->out_dir = optarg;
+			break;
+		case O_REPLAY:
+			c->replay = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -674,12 +688,69 @@ static int parse_cli(int argc, char **argv, struct cli *c, struct wire_opts *wo)
 		}
 	}
 	c->argv = argv + optind;
-	if (!c->scenario_path || (!c->wait && optind >= argc) ||
-	    (c->wait && optind < argc)) {
+	bool modes_clash = (c->generate && (c->scenario_path || c->wait ||
+					    c->replay || c->cuts)) ||
+			   (c->replay && (c->wait || c->cuts));
+	if (modes_clash || (!c->scenario_path && !c->generate) ||
+	    (!c->wait && optind >= argc) || (c->wait && optind < argc)) {
 		fputs(usage, stderr);
 		return 2;
 	}
 	return 0;
+}
+
+static void campaign_options(const struct cli *c, const struct wire_opts *wo,
+			     struct campaign_opts *co)
+{
+	memset(co, 0, sizeof *co);
+	co->argv = c->argv;
+	co->prog = c->prog;
+	co->ipv6 = wo->ipv6;
+	co->quiet = c->quiet;
+	co->expect_outcome = c->expect_outcome;
+	co->seed = c->seed;
+	co->sessions = c->generate;
+	co->jobs = c->jobs;
+	co->max_runs = c->max_runs;
+	co->shrink_runs = c->shrink_runs;
+	co->budget_s = c->budget_s;
+	co->deadline_ms = c->deadline_ms;
+	co->out_dir = c->out_dir;
+}
+
+/* --generate: the campaign; exit 1 when it found anything. */
+static int generate(const struct cli *c, const struct wire_opts *wo)
+{
+	struct campaign_opts co;
+	struct strbuf err = {0}, json = {0};
+	int rc;
+
+	campaign_options(c, wo, &co);
+	/* --max-runs counts every run here: room for the sessions and for
+	 * shrinking some, unless it was given. */
+	if (c->max_runs == 200 && c->generate > 100)
+		co.max_runs = c->generate * 3;
+	int found =
+		campaign_run(&co, stdout, c->json_path ? &json : NULL, &err);
+	if (found < 0) {
+		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		rc = 2;
+	} else
+		rc = found ? 1 : 0;
+	if (c->json_path && found >= 0) {
+		FILE *f = fopen(c->json_path, "w");
+		bool ok = f && fwrite(json.s, 1, json.len, f) == json.len;
+		if (f)
+			ok &= fclose(f) == 0;
+		if (!ok) {
+			fprintf(stderr, "smtp-torture: cannot write %s\n",
+				c->json_path);
+			rc = 2;
+		}
+	}
+	sb_free(&err);
+	sb_free(&json);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -691,11 +762,24 @@ int main(int argc, char **argv)
 	s.cli = &cli;
 	if (parse_cli(argc, argv, &cli, &s.wo))
 		return 2;
+	if (cli.generate)
+		return generate(&cli, &s.wo);
 	if (!scn_load(&s.scn, cli.scenario_path, &err)) {
 		fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
 		scn_free(&s.scn);
 		sb_free(&err);
 		return 2;
+	}
+	if (cli.replay) {
+		struct campaign_opts co;
+		campaign_options(&cli, &s.wo, &co);
+		int r = campaign_replay(&co, cli.scenario_path, &s.scn, stdout,
+					&err);
+		if (r < 0)
+			fprintf(stderr, "smtp-torture: %s\n", sb_str(&err));
+		scn_free(&s.scn);
+		sb_free(&err);
+		return r < 0 ? 2 : r;
 	}
 	s.wo.scn = &s.scn;
 	s.wo.argv = cli.wait ? NULL : cli.argv;
@@ -759,7 +843,7 @@ int main(int argc, char **argv)
 		struct strbuf line = {0};
 		verdict_text(s.base_flags, &line);
 		sb_adds(&line, " (");
-		outcome_line(&s.base, &line);
+		wire_summary(&s.base, &line);
 		sb_adds(&line, ")");
 		printf("%s: one piece: %s\n", s.scn.name, sb_str(&line));
 		struct strbuf why = {0};
@@ -769,7 +853,7 @@ int main(int argc, char **argv)
 		if (s.base.hung || !cli.quiet) {
 			printf("  transcript:\n");
 			struct strbuf t = {0};
-			indent(&t, sb_str(&s.base.transcript));
+			wire_indent(&t, sb_str(&s.base.transcript));
 			fputs(sb_str(&t), stdout);
 			sb_free(&t);
 		}

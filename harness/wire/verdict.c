@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "outcome.h"
+#include "smtp_reply.h"
 
 static const char *const names[V_COUNT] = {
 #define VERDICT_NAME(id, name, what) name,
@@ -117,4 +118,75 @@ void verdict_text(unsigned flags, struct strbuf *out)
 	}
 	if (more)
 		sb_adds(out, ")");
+}
+
+/* One reply, valid, whole, with nothing after it; its code in *code. */
+static bool one_valid_reply(const struct strbuf *r, unsigned *code)
+{
+	struct srp_parser p;
+	struct srp_config cfg;
+	size_t at = 0, used;
+	bool done = false;
+
+	if (!r->len || !outcome_utf8_valid(sb_str(r), r->len))
+		return false;
+	srp_config_init(&cfg);
+	cfg.flags = SRP_LENIENT_8BIT;
+	srp_init(&p, &cfg);
+	while (at < r->len && !done) {
+		enum srp_status st =
+			srp_feed(&p, sb_str(r) + at, r->len - at, &used);
+		at += used;
+		if (st == SRP_ERROR)
+			return false;
+		if (st == SRP_REPLY) {
+			*code = srp_reply(&p)->code;
+			done = true;
+		}
+	}
+	return done && at == r->len;
+}
+
+bool verdict_script_accepts(const struct scn *s)
+{
+	static const struct {
+		const char *verb;
+		unsigned lo, hi;
+	} flow[] = {{"EHLO", 200, 299},
+		    {"MAIL", 200, 299},
+		    {"DATA", 354, 354},
+		    {".", 200, 299},
+		    {"QUIT", 200, 299}};
+	unsigned code;
+
+	if (s->greeting_close || !one_valid_reply(&s->greeting, &code) ||
+	    code / 100 != 2)
+		return false;
+	for (size_t i = 0; i < sizeof flow / sizeof *flow; i++) {
+		const struct scn_verb *v =
+			scn_find(s, flow[i].verb, strlen(flow[i].verb));
+		if (!v || v->close_after ||
+		    !one_valid_reply(&v->reply[0], &code) ||
+		    code < flow[i].lo || code > flow[i].hi)
+			return false;
+	}
+	const struct scn_verb *rcpt = scn_find(s, "RCPT", 4);
+	bool some = false;
+	for (size_t i = 0; rcpt && i < s->nrecipients; i++) {
+		/* Past the chain, the last reply answers again. */
+		size_t k = i < rcpt->nreplies ? i : rcpt->nreplies - 1;
+		if (rcpt->close_after == k + 1 ||
+		    !one_valid_reply(&rcpt->reply[k], &code))
+			return false;
+		some |= code / 100 == 2;
+	}
+	return some;
+}
+
+unsigned verdict_findings(unsigned flags, bool script_accepts)
+{
+	unsigned harm = flags & ~(1u << V_OK | 1u << V_DIFFERS | 1u << V_FAIL);
+	if (script_accepts)
+		harm |= flags & 1u << V_FAIL;
+	return harm;
 }

@@ -49,6 +49,18 @@ struct verdict_opts {
 unsigned verdict_flags(const struct wire_outcome *r,
 		       const struct verdict_opts *o, struct strbuf *why);
 enum verdict verdict_worst(unsigned flags);
+
+/* Does the scenario's script take the message as RFC 5321 says a server
+ * does: every reply of the dialogue one valid reply (UTF-8 text allowed)
+ * with nothing after it, no hang-up, and the greeting, EHLO, MAIL, DATA,
+ * the end of data and at least one recipient accepted? Then a client that
+ * fails has failed on a valid server: a finding of --generate and
+ * --replay. */
+bool verdict_script_accepts(const struct scn *s);
+
+/* The flags that are findings when the script is the truth (--generate,
+ * --replay): every harm, and fail where the script accepts. */
+unsigned verdict_findings(unsigned flags, bool script_accepts);
 /* "worst (+other, other)". */
 void verdict_text(unsigned flags, struct strbuf *out);
 

@@ -48,7 +48,10 @@ static uint64_t now_ms(void)
 
 struct conn {
 	const struct wire_opts *o;
-	const struct sched *sc;
+	const struct sched *sc; /* the run's, merged with scripted cuts */
+	struct sched own;	/* that merge, with o->scripted */
+	uint32_t cut_verbs;	/* verbs whose scripted cuts are in own */
+	uint64_t last_activity; /* for the scenario's idle bound */
 	struct wire_outcome *out;
 	int fd;
 	unsigned index; /* 1, 2, ... */
@@ -112,6 +115,20 @@ static bool take_input(struct conn *c, int wait_ms)
 	}
 	note(c, "C>", c->in + c->have, (size_t)n);
 	c->have += (size_t)n;
+	c->last_activity = now_ms();
+	return true;
+}
+
+/* Has the client been silent past the scenario's idle bound? Then the
+ * server hangs up. */
+static bool idle_over(struct conn *c)
+{
+	unsigned idle = c->o->scn->idle_ms;
+
+	if (!idle || now_ms() - c->last_activity < idle)
+		return false;
+	note(c, "idle: the server hangs up", NULL, 0);
+	c->closed = true;
 	return true;
 }
 
@@ -245,14 +262,34 @@ static void remember_exchange(struct conn *c, const char *verb,
 	sb_add(&x->reply, sb_str(r), r->len);
 }
 
-/* Write one reply in the schedule's pieces. */
+/* Merge a reply's scripted cuts (offsets within it) into the run's
+ * schedule, placed where the reply starts. */
+static void add_scripted(struct conn *c, const struct sched *cuts, size_t len)
+{
+	if (!cuts || !cuts->ncuts)
+		return;
+	if (c->sc != &c->own) {
+		sched_copy(&c->own, c->sc);
+		c->sc = &c->own;
+	}
+	for (size_t k = 0; k < cuts->ncuts; k++)
+		if (cuts->cuts[k].at < len)
+			sched_add(&c->own, c->written + cuts->cuts[k].at,
+				  cuts->cuts[k].delay_ms, false);
+	sched_normalize(&c->own);
+	c->next_cut = 0; /* the pieces loop skips the cuts passed */
+}
+
+/* Write one reply in the schedule's pieces; cuts: the scenario's own for
+ * this reply, with o->scripted (else NULL). */
 static bool send_reply(struct conn *c, const char *verb, const char *line,
-		       const struct strbuf *r)
+		       const struct strbuf *r, const struct sched *cuts)
 {
 	const char *p = sb_str(r);
 	size_t n = r->len;
 	uint32_t first = c->written;
 
+	add_scripted(c, cuts, n);
 	remember_reply(c, verb, n);
 	remember_exchange(c, verb, line, r);
 	if (c->index == 1 && c->out->stream.len == c->written &&
@@ -301,7 +338,20 @@ static bool send_reply(struct conn *c, const char *verb, const char *line,
 		if (c->timed_out)
 			return false;
 	}
+	c->last_activity = now_ms();
 	return true;
+}
+
+/* The scripted cuts of verb v's first reply on this connection, once. */
+static const struct sched *cuts_of(struct conn *c, const struct scn_verb *v)
+{
+	const struct scn *s = c->o->scn;
+	size_t i = v ? (size_t)(v - s->verbs) : SCN_MAX_VERBS;
+
+	if (!c->o->scripted || i >= 32 || (c->cut_verbs >> i & 1))
+		return NULL;
+	c->cut_verbs |= 1u << i;
+	return &v->cuts;
 }
 
 unsigned wire_final_code(const char *s, size_t n)
@@ -341,8 +391,9 @@ static bool next_line(struct conn *c, char *line, size_t *len)
 				if (nl)
 					break;
 				c->have = 0;
-				if (!take_input(c, 1000) &&
-				    (c->closed || c->timed_out))
+				if (idle_over(c) ||
+				    (!take_input(c, 200) &&
+				     (c->closed || c->timed_out)))
 					return true;
 			}
 			take = (size_t)(nl - c->in) + 1;
@@ -364,7 +415,9 @@ static bool next_line(struct conn *c, char *line, size_t *len)
 			c->have -= take;
 			return true;
 		}
-		if (!take_input(c, 1000) && (c->closed || c->timed_out))
+		if (idle_over(c))
+			return false;
+		if (!take_input(c, 200) && (c->closed || c->timed_out))
 			return false;
 	}
 }
@@ -438,7 +491,7 @@ static bool take_message(struct conn *c)
 			}
 			note(c, "message accepted", NULL, 0);
 		}
-		ok = send_reply(c, ".", ".", r);
+		ok = send_reply(c, ".", ".", r, cuts_of(c, v));
 		if (ok && v && v->close_after == 1) {
 			note(c, "the server hangs up", NULL, 0);
 			ok = false;
@@ -457,7 +510,9 @@ static void serve(struct conn *c)
 	const struct scn_verb *chain = NULL; /* replies still to give */
 	size_t chain_at = 0;
 
-	if (!send_reply(c, "greeting", "", &s->greeting) || s->greeting_close)
+	if (!send_reply(c, "greeting", "", &s->greeting,
+			c->o->scripted ? &s->greeting_cuts : NULL) ||
+	    s->greeting_close)
 		return;
 	while (next_line(c, line, &n)) {
 		add_command(c, line, n);
@@ -465,6 +520,11 @@ static void serve(struct conn *c)
 		const struct scn_verb *v = NULL;
 		char verb[SCN_MAX_VERB_LEN + 1] = "";
 		bool close_now = false;
+		const struct sched *cuts = NULL;
+		size_t w = strcspn(line, " \t");
+		const struct scn_verb *named = scn_find(s, line, w);
+		if (chain && named && named != chain)
+			chain = NULL; /* another command: the chain is over */
 		if (chain) {
 			r = &chain->reply[chain_at];
 			snprintf(verb, sizeof verb, "%s", chain->verb);
@@ -472,11 +532,11 @@ static void serve(struct conn *c)
 			if (++chain_at == chain->nreplies)
 				chain = NULL;
 		} else {
-			size_t w = strcspn(line, " \t");
-			v = scn_find(s, line, w);
+			v = named;
 			if (v) {
 				snprintf(verb, sizeof verb, "%s", v->verb);
 				r = &v->reply[0];
+				cuts = cuts_of(c, v);
 				close_now = v->close_after == 1;
 				if (v->nreplies > 1) {
 					chain = v;
@@ -491,7 +551,7 @@ static void serve(struct conn *c)
 					 line);
 			}
 		}
-		if (!send_reply(c, verb, line, r))
+		if (!send_reply(c, verb, line, r, cuts))
 			return;
 		if (close_now) {
 			note(c, "the server hangs up", NULL, 0);
@@ -556,9 +616,26 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 		sb_adds(&args[i], a);
 		argv[i] = args[i].s;
 	}
-	struct strbuf rcpts = {0};
-	scn_recipients(o->scn, &rcpts);
-	const char *recipients = sb_str(&rcpts);
+	/* The environment too, so that the child only calls exec (the
+	 * parent may be one thread of several). */
+	struct strbuf vars[2] = {{0}, {0}};
+	extern char **environ;
+	size_t nenv = 0;
+	while (environ[nenv])
+		nenv++;
+	char **envp = calloc(nenv + 3, sizeof *envp);
+	if (!envp)
+		abort();
+	size_t k = 0;
+	for (size_t i = 0; i < nenv; i++)
+		if (strncmp(environ[i], "SRH_TORTURE_PORT=", 17) != 0 &&
+		    strncmp(environ[i], "SRH_TORTURE_RECIPIENTS=", 23) != 0)
+			envp[k++] = environ[i];
+	sb_addf(&vars[0], "SRH_TORTURE_PORT=%s", port_text);
+	sb_adds(&vars[1], "SRH_TORTURE_RECIPIENTS=");
+	scn_recipients(o->scn, &vars[1]);
+	envp[k++] = vars[0].s;
+	envp[k++] = vars[1].s;
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -574,18 +651,20 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 			dup2(devnull, 0);
 		dup2(out_fd, 1);
 		dup2(out_fd, 2);
-		setenv("SRH_TORTURE_PORT", port_text, 1);
-		setenv("SRH_TORTURE_RECIPIENTS", recipients, 1);
-		execvp(argv[0], argv);
-		fprintf(stderr, "smtp-torture: cannot run %s: %s\n", argv[0],
-			strerror(errno));
+		execvpe(argv[0], argv, envp);
+		static const char msg[] = "smtp-torture: cannot run the "
+					  "client: no such program\n";
+		if (write(2, msg, sizeof msg - 1) < 0)
+			_exit(127);
 		_exit(127);
 	}
 	if (pid < 0)
 		sb_addf(err, "fork: %s", strerror(errno));
 	else
 		setpgid(pid, pid); /* whichever runs first */
-	sb_free(&rcpts);
+	sb_free(&vars[0]);
+	sb_free(&vars[1]);
+	free(envp);
 	for (size_t i = 0; i < argc; i++)
 		sb_free(&args[i]);
 	free(args);
@@ -740,11 +819,13 @@ bool wire_run(const struct wire_opts *o, const struct sched *sc,
 				 .fd = fd,
 				 .index = ++out->connections,
 				 .start = start,
-				 .until = until};
+				 .until = until,
+				 .last_activity = now_ms()};
 		char what[32];
 		snprintf(what, sizeof what, "connection %u", c.index);
 		note(&c, what, NULL, 0);
 		serve(&c);
+		sched_free(&c.own);
 		record_rest(&c);
 		note(&c, c.timed_out ? "deadline" : "close", NULL, 0);
 		close(fd);
@@ -811,4 +892,31 @@ void wire_scripted(const struct scn *s, const struct wire_outcome *baseline,
 					  cuts->cuts[k].delay_ms, false);
 	}
 	sched_normalize(out);
+}
+
+void wire_indent(struct strbuf *out, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		sb_adds(out, "    ");
+		sb_add(out, p, n);
+		sb_adds(out, "\n");
+		p += n + (p[n] == '\n');
+	}
+}
+
+void wire_summary(const struct wire_outcome *o, struct strbuf *out)
+{
+	sb_addf(out, "%u message(s) accepted over %u connection(s); client ",
+		o->accepted, o->connections);
+	if (o->hung && o->status < 0 && !o->connections)
+		sb_adds(out, "never connected before the deadline");
+	else if (o->hung)
+		sb_adds(out, "killed at the deadline");
+	else if (o->status < 0)
+		sb_adds(out, "exit status unknown");
+	else
+		sb_addf(out, "exit status %d", o->status);
+	sb_addf(out, "; %.2f s", o->seconds);
 }

@@ -41,6 +41,9 @@ struct wire_opts {
 	bool ipv6;	      /* ::1 rather than 127.0.0.1 */
 	unsigned port;	      /* 0: one the kernel picks */
 	unsigned deadline_ms; /* the whole run, client included */
+	/* Apply the scenario's own cuts as each reply goes out (on every
+	 * connection, a verb's first reply), besides the run's schedule. */
+	bool scripted;
 };
 
 /* Where one reply started on the first connection: the offsets that
@@ -107,5 +110,10 @@ int wire_listen(const struct wire_opts *o, unsigned *port, struct strbuf *err);
  * placed by where the baseline's replies began. */
 void wire_scripted(const struct scn *s, const struct wire_outcome *baseline,
 		   struct sched *out);
+
+/* For reports: text with every line indented by four spaces; and a run in
+ * one line ("1 message(s) accepted over 1 connection(s); ..."). */
+void wire_indent(struct strbuf *out, const char *text);
+void wire_summary(const struct wire_outcome *o, struct strbuf *out);
 
 #endif
