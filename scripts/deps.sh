@@ -8,10 +8,17 @@
 # these). scripts/oss_fuzz_check.py holds the Dockerfiles to these lists.
 SRH_RUN_PACKAGES="cmake make gcc libc6-dev clang libclang-rt-14-dev python3"
 SRH_AFL_PACKAGES="afl++"
-# Wire mode's real clients (harness/wire/clients/: curl, msmtp, swaks,
-# s-nail, esmtp, Perl's Net::SMTP; Python's smtplib comes with python3), in
-# one apt-get.
+# Wire mode's real clients (harness/wire/clients/README.md): the command
+# lines (curl, msmtp, swaks, s-nail, esmtp, Perl's Net::SMTP; Python's
+# smtplib comes with python3), in one apt-get and in the root Dockerfile.
 SRH_WIRE_PACKAGES="curl msmtp swaks s-nail esmtp perl"
+# ... and the libraries and runtimes people ship clients in: Python's
+# aiosmtplib, Go's net/smtp, PHPMailer, Jakarta Mail on a headless JRE,
+# Ruby's net/smtp, neomutt as a mail user agent, and nodejs with its npm
+# for nodemailer (from npm, pinned by harness/wire/clients/node/
+# package-lock.json). Large, so apart: the clients suite (ctest label
+# "clients") and ./run wire install them; the container image does not.
+SRH_WIRE_LIB_PACKAGES="python3-aiosmtplib golang-go php-cli libphp-phpmailer default-jre-headless libjakarta-mail-java ruby neomutt nodejs"
 # Wire mode's queueing MTA (harness/wire/clients/exim4: Exim delivering,
 # then retrying, the KB912341 duplicate): a separate, slower suite. An MTA
 # package (it provides mail-transport-agent and conflicts with the other

@@ -16,11 +16,19 @@ that reproduces it.
       the MTAs (exim4) rather than the clients: a separate, slower suite
   run_clients.py --torture ... --pin
       rewrite expected.tsv from this run (review the diff!)
+  run_clients.py --torture ... --generate 200 --seed 1
+      a generated campaign (smtp-torture --generate) against every client,
+      its findings kept under build/wire-campaign/CLIENT/; with --write
+      also into results.md and results.json
+  run_clients.py --torture ... --clients nodemailer@6.9.1
+      one client at another version: NAME@VERSION runs driver NAME with
+      $SRH_CLIENT_VERSION=VERSION, which installs that version apart
 """
 import argparse
 import concurrent.futures
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,19 +47,53 @@ BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
 
 # The naive client is the suite's control, not a real client: its row
 # proves the scenarios bite.
-ORDER = ["curl", "python-smtplib", "perl-net-smtp", "msmtp", "swaks", "s-nail",
-         "esmtp", "naive", "exim4"]
+ORDER = ["curl", "python-smtplib", "python-aiosmtplib", "perl-net-smtp",
+         "nodemailer", "go-net-smtp", "php-phpmailer", "java-jakarta-mail",
+         "ruby-net-smtp", "msmtp", "swaks", "s-nail", "esmtp", "neomutt",
+         "naive", "liar", "exim4"]
+# The controls: clients made to have a bug, proving the verdicts bite.
+CONTROLS = {"naive", "liar"}
+CAMPAIGN_DIR = os.path.join(ROOT, "build", "wire-campaign")
 # MTAs: a separate, slower suite (--mta), with its own Debian packages
 # (scripts/deps.sh SRH_WIRE_MTA_PACKAGES).
 MTAS = {"exim4"}
 
 
+def is_driver(name):
+    path = os.path.join(CLIENTS, name)
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def driver_of(client):
+    """nodemailer@6.9.1 -> ("nodemailer", {"SRH_CLIENT_VERSION": "6.9.1"})"""
+    name, _, ver = client.partition("@")
+    return name, ({"SRH_CLIENT_VERSION": ver} if ver else {})
+
+
 def clients(wanted, mta):
-    names = sorted(os.listdir(CLIENTS),
+    names = sorted((n for n in os.listdir(CLIENTS) if is_driver(n)),
                    key=lambda n: (ORDER.index(n) if n in ORDER else 99, n))
     if wanted:
-        return [n for n in names if n in wanted]
+        bad = [w for w in wanted if driver_of(w)[0] not in names]
+        if bad:
+            sys.exit("run_clients: no such driver: " + ", ".join(bad)
+                     + " (harness/wire/clients/)")
+        return wanted
     return [n for n in names if (n in MTAS) == mta]
+
+
+def client_env(client):
+    return dict(os.environ, **driver_of(client)[1])
+
+
+def prints_outcome(client):
+    """Does the driver print an outcome line (clients/README.md)?"""
+    with open(os.path.join(CLIENTS, driver_of(client)[0]), "rb") as f:
+        return b"SRH-OUTCOME" in f.read()
+
+
+def client_cmd(client):
+    return [os.path.join(CLIENTS, driver_of(client)[0]), "{port}", MESSAGE]
 
 
 def scenarios(wanted):
@@ -60,13 +102,20 @@ def scenarios(wanted):
 
 
 def version(client):
+    """The driver's NAME VERSION; it builds or installs on first use, so
+    this comes before any run, one client at a time."""
     try:
-        p = subprocess.run([os.path.join(CLIENTS, client), "--version"],
-                           capture_output=True, text=True, timeout=30,
-                           stdin=subprocess.DEVNULL)
+        p = subprocess.run([os.path.join(CLIENTS, driver_of(client)[0]),
+                            "--version"], capture_output=True, text=True,
+                           timeout=600, stdin=subprocess.DEVNULL,
+                           env=client_env(client))
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"not installed ({e})"
-    return p.stdout.strip() if p.returncode == 0 else "not installed"
+    if p.returncode != 0:
+        why = (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])
+        print(f"client {client}: --version: {why[-1]}", file=sys.stderr)
+        return "not installed"
+    return p.stdout.strip()
 
 
 # Verdicts from least to most harm, as smtp-torture ranks them.
@@ -79,10 +128,12 @@ def run_pair(torture, client, scenario, families):
         out = os.path.join(tmp, "r.json")
         cmd = [torture, "--quiet", "--scenario",
                os.path.join(SCENARIOS, scenario + ".scn"),
-               "--families", families, "--json", out, "--",
-               os.path.join(CLIENTS, client), "{port}", MESSAGE]
+               "--families", families, "--json", out,
+               *(["--expect-outcome"] if prints_outcome(client) else []),
+               "--", *client_cmd(client)]
         t0 = time.monotonic()
-        p = subprocess.run(cmd, capture_output=True, text=True)
+        p = subprocess.run(cmd, capture_output=True, text=True,
+                           env=client_env(client))
         secs = time.monotonic() - t0
         if p.returncode not in (0, 1) or not os.path.exists(out):
             return {"client": client, "scenario": scenario,
@@ -105,7 +156,9 @@ def run_pair(torture, client, scenario, families):
     # The repro names files by absolute path; show them from the repo.
     repro = worst_fail["reproduce"] if worst_fail else (
         f"'{torture}' --scenario '{SCENARIOS}/{scenario}.scn' --cuts none"
-        f" -- '{CLIENTS}/{client}' '{{port}}' '{MESSAGE}'")
+        f" -- '{CLIENTS}/{driver_of(client)[0]}' '{{port}}' '{MESSAGE}'")
+    if driver_of(client)[1]:
+        repro = f"SRH_CLIENT_VERSION={driver_of(client)[1]['SRH_CLIENT_VERSION']} " + repro
     repro = repro.replace(ROOT + "/", "")
     return {
         "client": client, "scenario": scenario,
@@ -200,7 +253,7 @@ def write_results(results, versions, families):
     store["versions"].update(versions)
     ran = {(r["client"], r["scenario"]) for r in results}
     keep = [r for r in store["pairs"] if (r["client"], r["scenario"])
-            not in ran and r["client"] in os.listdir(CLIENTS) and
+            not in ran and is_driver(driver_of(r["client"])[0]) and
             os.path.exists(os.path.join(SCENARIOS, r["scenario"] + ".scn"))]
     fresh = [{k: v for k, v in r.items() if k != "report"} for r in results]
     store["pairs"] = sorted(keep + fresh, key=lambda r: (
@@ -238,6 +291,105 @@ def write_results(results, versions, families):
             f.write(a + BEGIN + "\n" + short + END + b)
 
 
+def run_campaign(torture, client, a):
+    """smtp-torture --generate against one client; its JSON summary."""
+    out_dir = os.path.join(CAMPAIGN_DIR, client)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        js = os.path.join(tmp, "c.json")
+        cmd = [torture, "--generate", str(a.generate), "--seed",
+               str(a.seed), "--jobs", str(a.campaign_jobs), "--quiet",
+               "--out", out_dir, "--json", js,
+               *(["--expect-outcome"] if prints_outcome(client) else []),
+               *(["--budget", str(a.budget)] if a.budget else []),
+               "--", *client_cmd(client)]
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, capture_output=True, text=True,
+                           env=client_env(client))
+        secs = time.monotonic() - t0
+        if p.returncode not in (0, 1) or not os.path.exists(js):
+            return {"client": client, "seconds": secs,
+                    "error": p.stderr.strip() or f"exit {p.returncode}",
+                    "report": p.stdout}
+        with open(js) as f:
+            j = json.load(f)
+    j.update(client=client, seconds=secs, report=p.stdout)
+    for fd in j["findings"]:
+        for k in ("scenario", "reproduce"):
+            if fd.get(k):
+                fd[k] = fd[k].replace(ROOT + "/", "")
+    return j
+
+
+def campaign(torture, cl, versions, a):
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
+        results = list(pool.map(lambda c: run_campaign(torture, c, a), cl))
+    bad = 0
+    for r in results:
+        if "error" in r:
+            print(f"ERROR {r['client']}: {r['error']}")
+            bad += 1
+            continue
+        print(f"{r['client']:18} {r['sessions_run']:4} sessions "
+              f"{r['runs']:5} runs {len(r['findings']):3} distinct findings "
+              f"({r['with_findings']} sessions) {r['seconds']:6.0f} s",
+              flush=True)
+        for fd in r["findings"]:
+            print(f"    {fd['verdict']:13} x{fd['sessions']:<3} "
+                  f"{fd['minimal']}\n{'':21}{fd['reproduce']}")
+    print(f"campaign of {a.generate} sessions (seed {a.seed}) against "
+          f"{len(cl)} clients in {time.monotonic() - t0:.0f} s")
+    if a.write:
+        write_campaign(results, versions, a)
+    return 1 if bad else 0
+
+
+def write_campaign(results, versions, a):
+    store = {}
+    if os.path.exists(RESULTS_JSON):
+        with open(RESULTS_JSON) as f:
+            store = json.load(f)
+    store["campaign"] = {
+        "sessions": a.generate, "seed": a.seed,
+        "clients": [{k: v for k, v in r.items() if k != "report"}
+                    for r in results]}
+    with open(RESULTS_JSON, "w") as f:
+        json.dump(store, f, indent=1)
+        f.write("\n")
+    rows = [f"## Generated campaign\n\n`./run wire --generate {a.generate} "
+            f"--seed {a.seed} --write`: per client, {a.generate} generated "
+            "hostile sessions (smtp-torture --generate), each judged against "
+            "its own script, findings shrunk to their fewest deviations and "
+            "told apart by verdict and minimal deviations.\n",
+            "| client | version | sessions | runs | distinct findings | "
+            "seconds |", "|---|---|---|---|---|---|"]
+    for r in results:
+        if "error" in r:
+            rows.append(f"| {r['client']} | {versions.get(r['client'])} | "
+                        f"error | | | |")
+            continue
+        rows.append(f"| {r['client']} | {versions.get(r['client'])} | "
+                    f"{r['sessions_run']} | {r['runs']} | "
+                    f"{len(r['findings'])} | {r['seconds']:.0f} |")
+    rows.append("\n| client | verdict | sessions | minimal deviations | "
+                "reproduce |\n|---|---|---|---|---|")
+    for r in results:
+        for fd in r.get("findings", []):
+            dev = fd["minimal"].replace("|", "\\|")
+            rows.append(f"| {r['client']} | {fd['verdict']} | "
+                        f"{fd['sessions']} | {dev} | "
+                        f"`{fd['reproduce']}` |")
+    section = "\n".join(rows) + "\n"
+    with open(RESULTS) as f:
+        text = f.read()
+    mark = "\n## Generated campaign\n"
+    if mark in text:
+        text = text[:text.index(mark)]
+    with open(RESULTS, "w") as f:
+        f.write(text.rstrip("\n") + "\n\n" + section)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
@@ -256,6 +408,15 @@ def main():
                     help="write results.md and the README table")
     ap.add_argument("--pin", action="store_true",
                     help="rewrite expected.tsv from this run")
+    ap.add_argument("--generate", type=int, metavar="N",
+                    help="a generated campaign of N sessions per client "
+                    "instead of the scenarios")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="of the campaign (1)")
+    ap.add_argument("--campaign-jobs", type=int, default=2,
+                    help="sessions at once per client (2)")
+    ap.add_argument("--budget", type=int, default=0,
+                    help="seconds per client's campaign (0: none)")
     a = ap.parse_args()
     torture = os.path.abspath(a.torture)
     cl = clients(a.clients.split(",") if a.clients else None, a.mta)
@@ -264,6 +425,12 @@ def main():
     missing = [c for c in cl if versions[c] == "not installed"]
     for c in cl:
         print(f"client {c}: {versions[c]}")
+    if a.generate:
+        rc = campaign(torture, [c for c in cl if c not in missing],
+                      versions, a)
+        if missing:
+            print("not installed: " + ", ".join(missing))
+        return 1 if rc or missing else 0
     t0 = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
         futs = [pool.submit(run_pair, torture, c, s, a.families)
