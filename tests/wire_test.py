@@ -202,6 +202,86 @@ def outcome_lines(build, tmp):
               f"{j.get('baseline', {}).get('why', p.stderr.strip())})")
 
 
+def outcome_decodings(build, tmp):
+    """Text is compared as the server's bytes, as UTF-8 (a run of bad
+    bytes one U+FFFD) and as Latin-1."""
+    path = os.path.join(tmp, "outcome_client.py")
+    scn = os.path.join(tmp, "eight-bit.scn")
+    with open(scn, "w") as f:
+        f.write('on . "250 2.0.0 queued \\xe9t\\xe9 \\xe2\\x9c\\x93\\r\\n"\n')
+    for text, want in [("queued \u00e9t\u00e9 \u00e2\u009c\u0093", "ok"),
+                       ("queued \ufffdt\ufffd \u2713", "ok"),
+                       ("queued \ufffd\ufffdt\ufffd \u2713", "ok"),
+                       ("queued ete \u2713", "misreport"),
+                       ("queued \ufffdt\ufffd", "misreport")]:
+        line = "SRH-OUTCOME " + json.dumps({"accepted": True, "code": 250,
+                                            "text": text})
+        with tempfile.TemporaryDirectory() as t:
+            out = os.path.join(t, "r.json")
+            subprocess.run(
+                [os.path.join(build, "smtp-torture"), "--scenario", scn,
+                 "--cuts", "none", "--quiet", "--json", out, "--", PY, path,
+                 "{port}"], capture_output=True, text=True,
+                env=dict(os.environ, LINES=line), timeout=120)
+            j = json.load(open(out)) if os.path.exists(out) else {}
+        got = j.get("baseline", {}).get("verdict")
+        check(got == want, f"8-bit reply text reported as {text!r}: {want}"
+              f" (got {got}: {j.get('baseline', {}).get('why', '')})")
+
+
+def campaign(build, tmp):
+    """--generate: a fixed-seed campaign against the liar finds, keeps each
+    finding as a scenario in its --out folder (made, nothing else written)
+    and each replays; the same seed draws the same sessions."""
+    torture = os.path.join(build, "smtp-torture")
+    liar = [os.path.join(WIRE, "clients", "liar"), "{port}", MSG]
+    out_dir = os.path.join(tmp, "campaign", "liar")
+    js = os.path.join(tmp, "campaign.json")
+    p = subprocess.run([torture, "--generate", "16", "--seed", "3",
+                        "--jobs", "2", "--quiet", "--out", out_dir,
+                        "--json", js, "--expect-outcome", "--", *liar],
+                       capture_output=True, text=True, timeout=600)
+    j = json.load(open(js)) if os.path.exists(js) else {}
+    found = j.get("findings", [])
+    check(p.returncode == 1 and j.get("sessions_run") == 16 and found,
+          f"campaign: 16 sessions against the liar, {len(found)} distinct "
+          f"findings, exit {p.returncode}" + p.stderr[-300:])
+    kept = sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []
+    want = sorted(os.path.basename(f["scenario"]) for f in found)
+    check(kept == want and all(k.endswith(".scn") for k in kept),
+          f"campaign: the --out folder was made and holds exactly the "
+          f"findings' scenarios: {kept}")
+    keys = [(f["verdict"], f["key"]) for f in found]
+    check(len(keys) == len(set(keys)) and all(
+        f["deviations"] <= f["shrunk_from"] for f in found),
+          "campaign: findings are distinct by verdict and minimal "
+          "deviations, each shrunk to no more than it had")
+    check("misreport" in {f["verdict"] for f in found},
+          "campaign: the liar misreports: " +
+          ", ".join(sorted({f["verdict"] for f in found})))
+    for f in [f for f in found if f["reproduced"]][:3]:
+        q = subprocess.run(f["reproduce"], shell=True, capture_output=True,
+                           text=True, timeout=120)
+        check(q.returncode == 1 and "FINDING" in q.stdout,
+              f"campaign: {os.path.basename(f['scenario'])} replays as a "
+              f"finding ({f['verdict']}): exit {q.returncode}")
+    # The same seed, the same sessions (what each session deviates in).
+    def sessions():
+        q = subprocess.run([torture, "--generate", "12", "--seed", "5",
+                            "--shrink-runs", "0", "--", "/bin/true"],
+                           capture_output=True, text=True, timeout=300)
+        return sorted(re.sub(r"^  \[\d+/\d+\] (\S+): [^:]*: ", r"\1 ", ln)
+                      for ln in q.stdout.splitlines()
+                      if re.match(r"  \[\d+/", ln))
+    a, b = sessions(), sessions()
+    check(len(a) == 12 and a == b, "campaign: seed 5 draws the same 12 "
+          "sessions twice")
+    q = subprocess.run([torture, "--generate", "2", "--scenario",
+                        os.path.join(SCN, "baseline.scn"), "--", *liar],
+                       capture_output=True, text=True, timeout=60)
+    check(q.returncode == 2, "--generate with --scenario is a usage error")
+
+
 def scenario_statements(build, tmp):
     """recipients, close and replies that go on over several lines."""
     path = os.path.join(tmp, "close.scn")
@@ -524,6 +604,8 @@ def main():
         naive_kb(build)
         liar_misreport(build)
         outcome_lines(build, tmp)
+        outcome_decodings(build, tmp)
+        campaign(build, tmp)
         scenario_statements(build, tmp)
         verdicts(build, tmp)
         early_talk_rule(build, tmp)
