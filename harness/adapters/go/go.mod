@@ -1,0 +1,3 @@
+module srh
+
+go 1.19
