@@ -28,6 +28,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from adapter_io import END, SYNTAX, TRUNC, exchange, listen, rep, start_on_fd3, wait  # noqa: E402
 from checks import Checks  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,11 +36,6 @@ ADAPTER = os.path.join(ROOT, "harness", "adapters", "go-adapter")
 DRIVER = os.path.join(ROOT, "harness", "wire", "clients", "go-net-smtp")
 
 
-def rep(code, *lines):
-    return "reply %s esc=-\n" % code + "".join('  "%s"\n' % t for t in lines)
-
-
-END, SYNTAX, TRUNC = "end\n", "error syntax @?\n", "error truncated @?\n"
 X = "x" * 8996
 
 # (stream, transcript): what ReadResponse(0) does, quirks included.
@@ -95,38 +91,6 @@ CASES = [
 ADAPTER_CMD = [ADAPTER, "textproto"]
 
 
-def exchange(path, data, cut):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
-        c.settimeout(10)
-        c.connect(path)
-        c.sendall(data[:cut])
-        c.sendall(data[cut:])
-        c.shutdown(socket.SHUT_WR)
-        got = b""
-        while True:
-            b = c.recv(65536)
-            if not b:
-                return got.decode("ascii", "replace")
-            got += b
-
-
-def start_on_fd3(listener):
-    """The adapter with listener as fd 3, the way smtp-split's sh does it."""
-    fd = listener.fileno()
-    script = 'exec "$@"' if fd == 3 else 'exec 3<&%d %d<&-; exec "$@"' % (fd, fd)
-    return subprocess.Popen(["sh", "-c", script, "sh"] + ADAPTER_CMD,
-                            pass_fds=(fd,), stdin=subprocess.DEVNULL)
-
-
-def wait(proc):
-    try:
-        return proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return "hung"
-
-
 def adapter_tests(check):
     # Builds on first use: before any timed exchange.
     p = subprocess.run(ADAPTER_CMD, stdin=subprocess.DEVNULL,
@@ -148,11 +112,8 @@ def adapter_tests(check):
                   % (got[:200], p.returncode, p.stderr[:200]))
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "a.sock")
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path)
-        listener.listen(16)
-        proc = start_on_fd3(listener)
+        listener, path = listen(tmp, "a.sock")
+        proc = start_on_fd3(ADAPTER_CMD, listener)
         bad = 0
         for i, (data, want) in enumerate(CASES * 3):
             cut = i % len(data) if data else 0
@@ -169,12 +130,9 @@ def adapter_tests(check):
         rc = wait(proc)
         check(rc == -signal.SIGTERM, "SIGTERM ends it (status %s)" % rc)
         listener.close()
-        os.unlink(path)
 
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path)
-        listener.listen(16)
-        proc = start_on_fd3(listener)
+        listener, path = listen(tmp, "b.sock")
+        proc = start_on_fd3(ADAPTER_CMD, listener)
         ok = exchange(path, b"250 ok\r\n", 3) == rep(250, "ok") + END
         listener.shutdown(socket.SHUT_RDWR)
         rc = wait(proc)

@@ -31,6 +31,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from adapter_io import END, LIMIT, SYNTAX, TRUNC, exchange, listen, rep, start_on_fd3, wait  # noqa: E402
+from checks import Checks  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADAPTERS = os.path.join(ROOT, "harness", "adapters")
 NODEMAILER = ["node", os.path.join(ADAPTERS, "nodemailer_adapter.js")]
@@ -39,33 +43,6 @@ DRIVER = os.path.join(ROOT, "harness", "wire", "clients", "nodemailer")
 LOCK = os.path.join(ROOT, "harness", "wire", "clients", "node", "package-lock.json")
 
 
-class Checks:
-    """Prints each check as it is made; counts them for the closing line."""
-
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def __call__(self, cond, what, detail=None):
-        print(("ok   " if cond else "FAIL ") + what, flush=True)
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            if detail:
-                print("     " + str(detail)[:600].replace("\n", "\n     "))
-        return cond
-
-    def status(self):
-        print("%d passed, %d failed" % (self.passed, self.failed))
-        return 1 if self.failed else 0
-
-
-def rep(code, *lines):
-    return "reply %s esc=-\n" % code + "".join('  "%s"\n' % t for t in lines)
-
-
-END, SYNTAX = "end\n", "error syntax @?\n"
-LIMIT, TRUNC = "error limit @?\n", "error truncated @?\n"
 X9000 = "x" * 9000
 
 # (stream, nodemailer's transcript, why). Transcript text is what the reader
@@ -124,54 +101,6 @@ CASES = [
 SOCKET_CASES = [c for c in CASES if len(c[0]) < 10000]
 
 
-def start_on_fd3(cmd, listener):
-    """Start cmd with listener as its fd 3; our own fd 3 is left as it was."""
-    fd = listener.fileno()
-    if fd == 3:
-        return subprocess.Popen(cmd, pass_fds=(3,), stdin=subprocess.DEVNULL)
-    saved = None
-    try:
-        saved = os.dup(3)
-    except OSError:
-        pass
-    os.dup2(fd, 3)
-    try:
-        return subprocess.Popen(cmd, pass_fds=(3,), stdin=subprocess.DEVNULL)
-    finally:
-        if saved is None:
-            os.close(3)
-        else:
-            os.dup2(saved, 3)
-            os.close(saved)
-
-
-def exchange(path, data, cut, pause):
-    """One stream in two pieces; the transcript the adapter writes back."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
-        c.settimeout(10)  # a hung adapter fails the check, not the run
-        c.connect(path)
-        c.sendall(data[:cut])
-        if pause:
-            time.sleep(pause)
-        c.sendall(data[cut:])
-        c.shutdown(socket.SHUT_WR)
-        got = []
-        while True:
-            b = c.recv(65536)
-            if not b:
-                return b"".join(got).decode("ascii", "replace")
-            got.append(b)
-
-
-def wait(proc, secs=5):
-    try:
-        return proc.wait(secs)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return "hung"
-
-
 def stdin_mode(check):
     for data, want, why in CASES:
         p = subprocess.run(NODEMAILER, input=data, capture_output=True, timeout=60)
@@ -188,10 +117,7 @@ def stdin_mode(check):
 
 
 def socket_mode(check, tmp):
-    path = os.path.join(tmp, "a.sock")
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(16)
+    listener, path = listen(tmp, "a.sock")
     proc = start_on_fd3(NODEMAILER, listener)
     bad, n = [], 0
     t0 = time.monotonic()
@@ -218,11 +144,8 @@ def socket_mode(check, tmp):
     rc = wait(proc)
     check(rc == -signal.SIGTERM, "SIGTERM ends it (status %s)" % rc)
     listener.close()
-    os.unlink(path)
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(16)
+    listener, path = listen(tmp, "b.sock")
     proc = start_on_fd3(NODEMAILER, listener)
     ok = exchange(path, b"250 ok\r\n", 3, 0) == rep(250, "ok") + END
     listener.shutdown(socket.SHUT_RDWR)
@@ -325,7 +248,7 @@ def main():
     ap.add_argument("--torture", default=os.path.join(ROOT, "build", "dev", "smtp-torture"))
     ap.add_argument("--split", default=os.path.join(ROOT, "build", "dev", "smtp-split"))
     args = ap.parse_args()
-    check = Checks()
+    check = Checks("adapters_node_test")
     # install first, so that no check below pays for it (nor times out on it)
     p = subprocess.run([DRIVER, "--version"], capture_output=True, text=True, timeout=600)
     if not check(p.returncode == 0, "nodemailer installed (driver --version)", p.stderr[-800:]):

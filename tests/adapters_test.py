@@ -21,18 +21,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from adapter_io import END, LIMIT, SYNTAX, TRUNC, exchange, listen, rep, start_on_fd3, wait  # noqa: E402
 from checks import Checks  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADAPTERS = os.path.join(ROOT, "harness", "adapters")
 
 
-def rep(code, *lines):
-    return "reply %s esc=-\n" % code + "".join('  "%s"\n' % t for t in lines)
-
-
-END, SYNTAX = "end\n", "error syntax @?\n"
-LIMIT, TRUNC = "error limit @?\n", "error truncated @?\n"
 X8994, X8186 = "x" * 8994, "x" * 8186
 
 # (stream, smtplib transcript, Net::Cmd transcript or None = the same)
@@ -74,50 +69,6 @@ PL = ("Net::Cmd", [os.path.join(ADAPTERS, "netcmd_adapter.pl")], 2)
 
 def expected(case, col):
     return case[col] if case[col] is not None else case[1]
-
-
-def start_on_fd3(cmd, listener):
-    """Start cmd with listener as its fd 3, leaving our own fd 3 as it was."""
-    fd = listener.fileno()
-    if fd == 3:
-        return subprocess.Popen(cmd, pass_fds=(3,), stdin=subprocess.DEVNULL)
-    try:
-        saved = os.dup(3)
-    except OSError:
-        saved = None
-    os.dup2(fd, 3)
-    try:
-        return subprocess.Popen(cmd, pass_fds=(3,), stdin=subprocess.DEVNULL)
-    finally:
-        if saved is None:
-            os.close(3)
-        else:
-            os.dup2(saved, 3)
-            os.close(saved)
-
-
-def exchange(path, data, cut, pause):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
-        c.settimeout(10)  # a hung adapter fails the check, not the run
-        c.connect(path)
-        c.sendall(data[:cut])
-        if pause:
-            time.sleep(pause)
-        c.sendall(data[cut:])
-        c.shutdown(socket.SHUT_WR)
-        got = []
-        while True:
-            b = c.recv(65536)
-            if not b:
-                return b"".join(got).decode("ascii", "replace")
-            got.append(b)
-
-
-def listen(tmp, name):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(os.path.join(tmp, name))
-    s.listen(16)
-    return s, os.path.join(tmp, name)
 
 
 def run_streams(check, name, col, path, n, pause):
@@ -170,11 +121,7 @@ for name, cmd, col in (PY, PL):
 
         # (3) SIGTERM ends it.
         proc.terminate()
-        try:
-            rc = proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = proc.wait()
+        rc = wait(proc)
         check(rc == -signal.SIGTERM, "%s: SIGTERM ends it (status %s)" % (name, rc))
         listener.close()
 
@@ -184,12 +131,7 @@ for name, cmd, col in (PY, PL):
         proc = start_on_fd3(cmd, listener)
         ok = exchange(path, b"250 ok\r\n", 3, 0) == rep(250, "ok") + END
         listener.shutdown(socket.SHUT_RDWR)
-        try:
-            rc = proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = proc.wait()
-            rc = "hung"
+        rc = wait(proc)
         check(ok and rc == 0, "%s: exits 0 when the listener is shut (status %s)"
               % (name, rc))
         listener.close()

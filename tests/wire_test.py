@@ -139,13 +139,19 @@ def liar_misreport(build):
 
 OUTCOME_CLIENT = r'''
 import os, smtplib, sys
-# Delivers properly, then prints $LINES (\\n-separated) as its output.
-s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="c.example")
-s.sendmail("a@example.com", ["b@example.com"], b"Subject: x\\r\\n\\r\\nhi\\r\\n")
-s.quit()
+# Delivers, then prints $LINES (\\n-separated) as its output; exits 1 when
+# the delivery failed.
+try:
+    s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="c.example")
+    s.sendmail("a@example.com", ["b@example.com"], b"Subject: x\\r\\n\\r\\nhi\\r\\n")
+    s.quit()
+    failed = False
+except (OSError, smtplib.SMTPException):
+    failed = True
 for line in os.environ.get("LINES", "").split("\\n"):
     if line:
         print(line)
+sys.exit(1 if failed else 0)
 '''
 
 
@@ -159,6 +165,10 @@ def outcome_lines(build, tmp):
     good = ('SRH-OUTCOME {"accepted":true,"code":250,"text":"2.0.0 queued",'
             '"recipients":[{"address":"b@example.com","accepted":true,'
             '"code":250,"text":"250 2.1.5 ok"}],"extra":[1,{"x":null}]}')
+    # The server hangs up at DATA, before any byte of its reply.
+    hangup = os.path.join(tmp, "hangup.scn")
+    with open(hangup, "w") as f:
+        f.write('on DATA ""\nclose DATA 1\n')
     cases = [
         ("a well-formed, true report", good, [], "ok"),
         ("no line, --expect-outcome", "", ["--expect-outcome"],
@@ -184,7 +194,14 @@ def outcome_lines(build, tmp):
          'SRH-OUTCOME {"accepted":false,"code":354,"command":"DATA"}', [],
          "misreport"),
     ]
-    for what, lines, opts, want in cases:
+    refused = ('SRH-OUTCOME {"accepted":false,"code":421,"text":"Connection '
+               'closed","command":"DATA"}')
+    cases = [(scn, *c) for c in cases] + [
+        (hangup, "a hang-up reported as the library's own 421", refused, [],
+         "fail"),
+        (hangup, "a hang-up reported accepted", 'SRH-OUTCOME '
+         '{"accepted":true,"code":250,"command":"DATA"}', [], "misreport")]
+    for scn, what, lines, opts, want in cases:
         env = dict(os.environ, LINES=lines)
         with tempfile.TemporaryDirectory() as t:
             out = os.path.join(t, "r.json")

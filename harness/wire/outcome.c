@@ -697,12 +697,41 @@ static void say_reply(struct strbuf *why, const struct strbuf *reply)
 	sb_adds(why, reply->len < 300 ? "\"" : "\"...");
 }
 
+/* Does r hold a whole reply: a final line ("250 ..." or "250") that its
+ * line end closes? */
+static bool reply_complete(const struct strbuf *r)
+{
+	const char *p = sb_str(r);
+	size_t n = r->len;
+
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		if (!nl)
+			return false;
+		struct span line = {p, (size_t)(nl - p)};
+		if (line.n && line.p[line.n - 1] == '\r')
+			line.n--;
+		if (is_code(line) && (line.n == 3 || line.p[3] == ' '))
+			return true;
+		n -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	return false;
+}
+
 /* Does the item fit reply? what: how it does not. */
 static bool item_fits(const struct outcome_item *it, const struct strbuf *reply,
 		      bool check_accepted, const char **what)
 {
 	bool has_code;
 	unsigned classes = reply_classes(reply, it->code, &has_code);
+
+	/* The server hung up before it finished a reply: a refusal is true,
+	 * and its code and text are the library's own (RFC 5321 3.8 tells a
+	 * client to take a lost connection as a temporary failure; Net::Cmd
+	 * says 421, others raise). */
+	if (!it->accepted && !reply_complete(reply))
+		return true;
 
 	if (check_accepted && it->accepted && !(classes & 1u << 2)) {
 		*what = "accepted, where no line of the reply was 2xx";
