@@ -788,10 +788,13 @@ static bool check_recipient(const struct outcome_item *it,
 	return ok;
 }
 
-static bool final_2xx(const struct strbuf *reply)
+/* Does reply end in a 2xx, whole (its line end written) or not? */
+static bool final_2xx(const struct strbuf *reply, bool whole)
 {
 	unsigned code = wire_final_code(sb_str(reply), reply->len);
-	return code >= 200 && code < 300;
+	return code >= 200 && code < 300 &&
+	       (!whole ||
+		(reply->len && sb_str(reply)[reply->len - 1] == '\n'));
 }
 
 static bool check_message(const struct outcome_item *m,
@@ -807,9 +810,11 @@ static bool check_message(const struct outcome_item *m,
 		if (x->connection != last_conn)
 			last_took = false;
 		last_conn = x->connection;
-		if (strcmp(x->verb, ".") == 0 && final_2xx(&x->reply)) {
+		/* An accepted report may rest on a 2xx cut short by a
+		 * hang-up; a refusal is false only after a whole one. */
+		if (strcmp(x->verb, ".") == 0 && final_2xx(&x->reply, false)) {
 			took = i;
-			last_took = true;
+			last_took = final_2xx(&x->reply, true);
 		}
 	}
 	if (m->accepted) {

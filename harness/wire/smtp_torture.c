@@ -414,8 +414,9 @@ static void json_outcome(struct strbuf *out, const struct wire_outcome *o)
 {
 	sb_addf(out,
 		"\"status\": %d, \"hung\": %s, \"accepted\": %u, "
-		"\"connections\": %u, \"early\": %u, \"seconds\": %.3f",
-		o->status, o->hung ? "true" : "false", o->accepted,
+		"\"unsure\": %u, \"connections\": %u, \"early\": %u, "
+		"\"seconds\": %.3f",
+		o->status, o->hung ? "true" : "false", o->accepted, o->unsure,
 		o->connections, o->early, o->seconds);
 }
 

@@ -80,7 +80,7 @@ unsigned verdict_flags(const struct wire_outcome *r,
 	if (o->have_status && !r->hung) {
 		if (r->accepted && r->status != 0)
 			f |= 1u << V_FALSE;
-		if (!r->accepted && r->status == 0)
+		if (!r->accepted && !r->unsure && r->status == 0)
 			f |= 1u << V_LOST;
 		if (!r->accepted && r->status != 0)
 			f |= 1u << V_FAIL;

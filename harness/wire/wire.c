@@ -481,7 +481,13 @@ static bool take_message(struct conn *c)
 		if (!v)
 			sb_adds(&fallback, "250 2.0.0 queued\r\n");
 		unsigned code = wire_final_code(sb_str(r), r->len);
-		if (code >= 200 && code < 300) {
+		/* Taken only by a 2xx the client can see whole: one cut short
+		 * by a hang-up leaves the client rightly unsure (RFC 5321
+		 * 3.8), so its failure is no false one. */
+		bool whole = r->len && sb_str(r)[r->len - 1] == '\n';
+		if (code >= 200 && code < 300 && !whole)
+			c->out->unsure++;
+		if (code >= 200 && code < 300 && whole) {
 			c->out->accepted++;
 			/* Bounded: copies past the bound are counted only. */
 			if (c->out->bodies.len < WIRE_MAX_BODY) {
@@ -908,8 +914,13 @@ void wire_indent(struct strbuf *out, const char *text)
 
 void wire_summary(const struct wire_outcome *o, struct strbuf *out)
 {
-	sb_addf(out, "%u message(s) accepted over %u connection(s); client ",
-		o->accepted, o->connections);
+	sb_addf(out, "%u message(s) accepted", o->accepted);
+	if (o->unsure)
+		sb_addf(out,
+			" (and %u whose 2xx was cut short: taken or not, "
+			"no client can tell)",
+			o->unsure);
+	sb_addf(out, " over %u connection(s); client ", o->connections);
 	if (o->hung && o->status < 0 && !o->connections)
 		sb_adds(out, "never connected before the deadline");
 	else if (o->hung)

@@ -66,7 +66,10 @@ struct wire_outcome {
 	bool hung;	      /* the deadline passed; the client was killed */
 	int status;	      /* exit code, 128 + signal, or -1 (none) */
 	unsigned connections; /* accepted */
-	unsigned accepted;    /* messages the server took (2xx after data) */
+	unsigned accepted;    /* messages the server took (a whole 2xx after
+				 data) */
+	unsigned unsure;      /* messages whose 2xx the server cut short by
+				 hanging up: taken or not, no client can tell */
 	unsigned early;	      /* times the client talked inside a reply */
 	struct strbuf early_what; /* the first of them: where and what */
 	struct strbuf commands;	  /* every client line but data, in order */
