@@ -256,6 +256,43 @@ def outcome_decodings(build, tmp):
               f" (got {got}: {j.get('baseline', {}).get('why', '')})")
 
 
+PESSIMIST = r'''
+import smtplib, sys
+# Delivers, then says it failed: a false failure wherever the server took
+# the message.
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="c.example")
+s.sendmail("a@example.com", ["b@example.com"], b"Subject: x\\r\\n\\r\\nhi\\r\\n")
+s.quit()
+sys.exit(1)
+'''
+
+
+def finding_rules(build, tmp):
+    """--replay judges as a campaign does: a false failure is a finding,
+    unless the server broke the protocol before its reply to the end of
+    data was out (a malformed reply, here one smtplib takes)."""
+    path = os.path.join(tmp, "pessimist.py")
+    with open(path, "w") as f:
+        f.write(PESSIMIST)
+    for what, body, want in [
+            ("a valid server", "", "FINDING: false-failure"),
+            ("a malformed reply to the end of data", 'on . "250=queued\\r\\n"\n',
+             ": ok"),
+            ("a malformed reply to QUIT, after the message was taken",
+             'on QUIT "221=bye\\r\\n"\n', "FINDING: false-failure")]:
+        scn = os.path.join(tmp, "rules.scn")
+        with open(scn, "w") as f:
+            f.write(open(os.path.join(SCN, "baseline.scn")).read() + body)
+        p = subprocess.run([os.path.join(build, "smtp-torture"), "--replay",
+                            "--scenario", scn, "--", PY, path, "{port}"],
+                           capture_output=True, text=True, timeout=120)
+        first = p.stdout.splitlines()[0] if p.stdout else p.stderr.strip()
+        check(want in first and p.returncode == (1 if "FINDING" in want
+                                                 else 0),
+              f"--replay, a client that always says it failed, {what}: "
+              f"{want.strip(': ')} (got exit {p.returncode}: {first})")
+
+
 def campaign(build, tmp):
     """--generate: a fixed-seed campaign against the liar finds, keeps each
     finding as a scenario in its --out folder (made, nothing else written)
@@ -633,6 +670,7 @@ def main():
         outcome_lines(build, tmp)
         outcome_decodings(build, tmp)
         campaign(build, tmp)
+        finding_rules(build, tmp)
         scenario_statements(build, tmp)
         verdicts(build, tmp)
         early_talk_rule(build, tmp)

@@ -83,7 +83,7 @@ static bool play(struct shared *sh, const struct scn *s,
 	if (!ok)
 		return false;
 	*flags = verdict_flags(out, &v, NULL);
-	*findings = verdict_findings(*flags, verdict_script_accepts(s));
+	*findings = verdict_findings(*flags, s);
 	return true;
 }
 

@@ -147,7 +147,9 @@ static bool one_valid_reply(const struct strbuf *r, unsigned *code)
 	return done && at == r->len;
 }
 
-bool verdict_script_accepts(const struct scn *s)
+/* The script's verdict on the message; with_quit false: the session up to
+ * the end of data's reply alone. */
+static bool script_takes(const struct scn *s, bool with_quit)
 {
 	static const struct {
 		const char *verb;
@@ -162,7 +164,7 @@ bool verdict_script_accepts(const struct scn *s)
 	if (s->greeting_close || !one_valid_reply(&s->greeting, &code) ||
 	    code / 100 != 2)
 		return false;
-	for (size_t i = 0; i < sizeof flow / sizeof *flow; i++) {
+	for (size_t i = 0; i < sizeof flow / sizeof *flow - !with_quit; i++) {
 		const struct scn_verb *v =
 			scn_find(s, flow[i].verb, strlen(flow[i].verb));
 		if (!v || v->close_after ||
@@ -183,10 +185,20 @@ bool verdict_script_accepts(const struct scn *s)
 	return some;
 }
 
-unsigned verdict_findings(unsigned flags, bool script_accepts)
+bool verdict_script_accepts(const struct scn *s)
+{
+	return script_takes(s, true);
+}
+
+unsigned verdict_findings(unsigned flags, const struct scn *s)
 {
 	unsigned harm = flags & ~(1u << V_OK | 1u << V_DIFFERS | 1u << V_FAIL);
-	if (script_accepts)
+	if (verdict_script_accepts(s))
 		harm |= flags & 1u << V_FAIL;
+	/* A server that broke the protocol before its reply to the end of
+	 * data was out (a malformed or unsolicited reply, a hang-up) gives a
+	 * client every right to doubt that reply: doubting it is no finding. */
+	if (!script_takes(s, false))
+		harm &= ~(1u << V_FALSE | 1u << V_DUPLICATE);
 	return harm;
 }

@@ -58,9 +58,11 @@ enum verdict verdict_worst(unsigned flags);
  * --replay. */
 bool verdict_script_accepts(const struct scn *s);
 
-/* The flags that are findings when the script is the truth (--generate,
- * --replay): every harm, and fail where the script accepts. */
-unsigned verdict_findings(unsigned flags, bool script_accepts);
+/* The flags that are findings when script s is the truth (--generate,
+ * --replay): every harm, and fail where the script accepts; but not a
+ * false-failure or duplicate where the script broke the protocol up to
+ * its reply to the end of data. */
+unsigned verdict_findings(unsigned flags, const struct scn *s);
 /* "worst (+other, other)". */
 void verdict_text(unsigned flags, struct strbuf *out);
 
