@@ -198,6 +198,10 @@ def outcome_lines(build, tmp):
     cutshort = os.path.join(tmp, "cut-short.scn")
     with open(cutshort, "w") as f:
         f.write('on . "250 2.0.0 q"\nclose . 1\n')
+    # A 250 with no SP after its code: no client need believe it.
+    malformed = os.path.join(tmp, "malformed-dot.scn")
+    with open(malformed, "w") as f:
+        f.write('on . "250_queued\\r\\n"\n')
     refused = ('SRH-OUTCOME {"accepted":false,"code":421,"text":"Connection '
                'closed","command":"DATA"}')
     cases = [(scn, *c) for c in cases] + [
@@ -210,7 +214,9 @@ def outcome_lines(build, tmp):
         (cutshort, "a 250 cut short reported accepted", 'SRH-OUTCOME '
          '{"accepted":true,"code":250,"text":"2.0.0 q"}', [], "fail"),
         (cutshort, "a 250 cut short reported refused", 'SRH-OUTCOME '
-         '{"accepted":false,"code":451,"command":"."}', [], "fail")]
+         '{"accepted":false,"code":451,"command":"."}', [], "fail"),
+        (malformed, "a malformed 250 to the end of data reported refused",
+         'SRH-OUTCOME {"accepted":false,"code":250,"command":"."}', [], "ok")]
     for scn, what, lines, opts, want in cases:
         env = dict(os.environ, LINES=lines)
         with tempfile.TemporaryDirectory() as t:
@@ -290,6 +296,21 @@ def finding_rules(build, tmp):
         check(want in first and p.returncode == (1 if "FINDING" in want
                                                  else 0),
               f"--replay, a client that always says it failed, {what}: "
+              f"{want.strip(': ')} (got exit {p.returncode}: {first})")
+    # A client that gives up: a finding on a valid server, but a message
+    # one recipient refused may be given up (curl's, msmtp's policy).
+    for what, body, want in [
+            ("a valid server", "", "FINDING: fail"),
+            ("one of two recipients refused", 'recipients b@example.com '
+             'c@example.com\non RCPT "250 ok\\r\\n" "550 no\\r\\n"\n', ": ok")]:
+        scn = os.path.join(tmp, "rules.scn")
+        with open(scn, "w") as f:
+            f.write("name rules\n" + body)
+        p = subprocess.run([os.path.join(build, "smtp-torture"), "--replay",
+                            "--scenario", scn, "--", "/bin/false"],
+                           capture_output=True, text=True, timeout=120)
+        first = p.stdout.splitlines()[0] if p.stdout else p.stderr.strip()
+        check(want in first, f"--replay, a client that gives up, {what}: "
               f"{want.strip(': ')} (got exit {p.returncode}: {first})")
 
 

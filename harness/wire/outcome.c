@@ -804,13 +804,24 @@ static bool check_recipient(const struct outcome_item *it,
 	return ok;
 }
 
-/* Does reply end in a 2xx, whole (its line end written) or not? */
-static bool final_2xx(const struct strbuf *reply, bool whole)
+/* Does reply end in a 2xx? sound: in a final line that is whole and
+ * well formed ("250 text" or "250"), one no client may doubt. */
+static bool final_2xx(const struct strbuf *reply, bool sound)
 {
 	unsigned code = wire_final_code(sb_str(reply), reply->len);
-	return code >= 200 && code < 300 &&
-	       (!whole ||
-		(reply->len && sb_str(reply)[reply->len - 1] == '\n'));
+	if (code < 200 || code >= 300)
+		return false;
+	if (!sound)
+		return true;
+	if (!reply->len || sb_str(reply)[reply->len - 1] != '\n')
+		return false;
+	size_t end = reply->len - 1, start = end;
+	while (start > 0 && sb_str(reply)[start - 1] != '\n')
+		start--;
+	struct span line = {sb_str(reply) + start, end - start};
+	if (line.n && line.p[line.n - 1] == '\r')
+		line.n--;
+	return is_code(line) && (line.n == 3 || line.p[3] == ' ');
 }
 
 static bool check_message(const struct outcome_item *m,
@@ -826,8 +837,9 @@ static bool check_message(const struct outcome_item *m,
 		if (x->connection != last_conn)
 			last_took = false;
 		last_conn = x->connection;
-		/* An accepted report may rest on a 2xx cut short by a
-		 * hang-up; a refusal is false only after a whole one. */
+		/* An accepted report may rest on any 2xx (one cut short by
+		 * a hang-up, or malformed); a refusal is false only after a
+		 * sound one. */
 		if (strcmp(x->verb, ".") == 0 && final_2xx(&x->reply, false)) {
 			took = i;
 			last_took = final_2xx(&x->reply, true);

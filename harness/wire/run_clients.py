@@ -347,6 +347,45 @@ def campaign(torture, cl, versions, a):
     return 1 if bad else 0
 
 
+# What a finding's minimal deviations are, told by the kinds of deviation
+# left (harness/wire/hostile.h HOSTILE_KINDS): one row a class, first match
+# wins. Each says what it shows and which shipped scenarios keep it.
+FINDING_CLASSES = [
+    ("timing", lambda k, m: "cut" in k,
+     "the replies cut into pieces or paused (with other deviations, if "
+     "any): the class smtp-torture exists for", "kb912341, kb912341-frag, "
+     "dot-reply-late, rcpt-one-refused"),
+    ("unsolicited", lambda k, m: k & {"extra", "early"},
+     "a reply (or bytes) the client did not ask for yet: sent twice, one "
+     "more, or ahead of its command. A client that reads replies in order "
+     "pairs each later reply with the wrong command, and believes what "
+     "the server said to another one", "extra-reply, early-354"),
+    ("hang-up", lambda k, m: "close" in k,
+     "the server hangs up before or inside a reply", "quit-cut-short"),
+    ("malformed", lambda k, m: any(
+        p.startswith("reply ") and "defect: none" not in p
+        for p in m.split("; ")),
+     "a reply that breaks RFC 5321 4.2 (a code of 2 or 4 digits, no SP or "
+     "'-' after the code, a line too long, a CR in the text): a lenient "
+     "client takes it as a reply it never was", "rcpt-bad-separator, "
+     "code-only, long-line"),
+    ("valid", lambda k, m: True,
+     "valid replies, other than the usual ones: the client fails on or "
+     "misreads a reply RFC 5321 allows", "dot-code-only, ehlo-29-lines, "
+     "rcpt-refused-multiline"),
+]
+
+
+def finding_class(minimal):
+    """The class (FINDING_CLASSES) of a finding's minimal deviations."""
+    parts = [p for p in minimal.split("; ") if p]
+    kinds = {p.split(" ", 1)[0] for p in parts}
+    for name, test, _, _ in FINDING_CLASSES:
+        if test(kinds, minimal):
+            return name
+    return "valid"
+
+
 def write_campaign(results, versions, a):
     store = {}
     if os.path.exists(RESULTS_JSON):
@@ -374,14 +413,23 @@ def write_campaign(results, versions, a):
         rows.append(f"| {r['client']} | {versions.get(r['client'])} | "
                     f"{r['sessions_run']} | {r['runs']} | "
                     f"{len(r['findings'])} | {r['seconds']:.0f} |")
-    rows.append("\n| client | verdict | sessions | minimal deviations | "
-                "reproduce |\n|---|---|---|---|---|")
-    for r in results:
-        for fd in r.get("findings", []):
-            dev = fd["minimal"].replace("|", "\\|")
-            rows.append(f"| {r['client']} | {fd['verdict']} | "
-                        f"{fd['sessions']} | {dev} | "
-                        f"`{fd['reproduce']}` |")
+    found = [(r["client"], fd) for r in results
+             for fd in r.get("findings", [])]
+    rows.append("\nEach finding has a class, by what its minimal deviations "
+                "are; each class is kept by shipped scenarios "
+                "(harness/wire/scenarios/, pinned in expected.tsv):\n\n"
+                "| class | findings | what it is | kept by |\n"
+                "|---|---|---|---|")
+    for name, _, what, kept in FINDING_CLASSES:
+        n = sum(1 for _, fd in found if finding_class(fd["minimal"]) == name)
+        rows.append(f"| {name} | {n} | {what} | {kept} |")
+    rows.append("\n| client | class | verdict | sessions | minimal "
+                "deviations | reproduce |\n|---|---|---|---|---|---|")
+    for client, fd in found:
+        dev = fd["minimal"].replace("|", "\\|")
+        rows.append(f"| {client} | {finding_class(fd['minimal'])} | "
+                    f"{fd['verdict']} | {fd['sessions']} | {dev} | "
+                    f"`{fd['reproduce']}` |")
     section = "\n".join(rows) + "\n"
     with open(RESULTS) as f:
         text = f.read()

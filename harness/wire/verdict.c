@@ -148,8 +148,8 @@ static bool one_valid_reply(const struct strbuf *r, unsigned *code)
 }
 
 /* The script's verdict on the message; with_quit false: the session up to
- * the end of data's reply alone. */
-static bool script_takes(const struct scn *s, bool with_quit)
+ * the end of data's reply alone; every_rcpt: no recipient refused. */
+static bool script_takes(const struct scn *s, bool with_quit, bool every_rcpt)
 {
 	static const struct {
 		const char *verb;
@@ -181,24 +181,29 @@ static bool script_takes(const struct scn *s, bool with_quit)
 		    !one_valid_reply(&rcpt->reply[k], &code))
 			return false;
 		some |= code / 100 == 2;
+		if (every_rcpt && code / 100 != 2)
+			return false;
 	}
 	return some;
 }
 
 bool verdict_script_accepts(const struct scn *s)
 {
-	return script_takes(s, true);
+	return script_takes(s, true, false);
 }
 
 unsigned verdict_findings(unsigned flags, const struct scn *s)
 {
 	unsigned harm = flags & ~(1u << V_OK | 1u << V_DIFFERS | 1u << V_FAIL);
-	if (verdict_script_accepts(s))
+	/* A client may give up a message that a recipient refused (curl,
+	 * Ruby, msmtp do by default): fail is a finding only where every
+	 * recipient was taken. */
+	if (script_takes(s, true, true))
 		harm |= flags & 1u << V_FAIL;
 	/* A server that broke the protocol before its reply to the end of
 	 * data was out (a malformed or unsolicited reply, a hang-up) gives a
 	 * client every right to doubt that reply: doubting it is no finding. */
-	if (!script_takes(s, false))
+	if (!script_takes(s, false, false))
 		harm &= ~(1u << V_FALSE | 1u << V_DUPLICATE);
 	return harm;
 }

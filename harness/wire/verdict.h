@@ -53,15 +53,14 @@ enum verdict verdict_worst(unsigned flags);
 /* Does the scenario's script take the message as RFC 5321 says a server
  * does: every reply of the dialogue one valid reply (UTF-8 text allowed)
  * with nothing after it, no hang-up, and the greeting, EHLO, MAIL, DATA,
- * the end of data and at least one recipient accepted? Then a client that
- * fails has failed on a valid server: a finding of --generate and
- * --replay. */
+ * the end of data and at least one recipient accepted? */
 bool verdict_script_accepts(const struct scn *s);
 
 /* The flags that are findings when script s is the truth (--generate,
- * --replay): every harm, and fail where the script accepts; but not a
- * false-failure or duplicate where the script broke the protocol up to
- * its reply to the end of data. */
+ * --replay): every harm; fail where the script takes the message for every
+ * recipient (a client on a valid server has failed); but no false-failure
+ * or duplicate where the script broke the protocol before its reply to
+ * the end of data was out. */
 unsigned verdict_findings(unsigned flags, const struct scn *s);
 /* "worst (+other, other)". */
 void verdict_text(unsigned flags, struct strbuf *out);
