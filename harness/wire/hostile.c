@@ -202,6 +202,14 @@ static enum gen_defect generated_reply(struct gen_source *src, unsigned code,
 			sb_add(&t, l->text.s, l->text.len);
 			sb_free(&l->text);
 			l->text = t;
+			/* ...within the line limit, unless over it is the
+			 * defect: "250-" + text + CRLF. */
+			bool long_one =
+				g.defect == GEN_LONG_LINE && i == g.defect_line;
+			if (!long_one && l->text.len > GEN_MAX_LINE - 6) {
+				l->text.len = GEN_MAX_LINE - 6;
+				l->text.s[l->text.len] = '\0';
+			}
 		}
 	}
 	gen_serialize(&g, out);
