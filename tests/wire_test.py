@@ -273,6 +273,25 @@ sys.exit(1)
 '''
 
 
+RAW = r'''
+import socket, sys
+# Sends the whole dialogue whatever the replies (a reply a line), then
+# says it failed.
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = c.makefile("rb")
+f.readline()
+for cmd in [b"EHLO c.example", b"MAIL FROM:<a@example.com>",
+            b"RCPT TO:<b@example.com>", b"DATA", b"Subject: x\r\n\r\nhi\r\n.",
+            b"QUIT"]:
+    c.sendall(cmd + b"\r\n")
+    while True:
+        line = f.readline()
+        if len(line) < 4 or line[3:4] != b"-":
+            break
+sys.exit(1)
+'''
+
+
 def finding_rules(build, tmp):
     """--replay judges as a campaign does: a false failure is a finding,
     unless the server broke the protocol before its reply to the end of
@@ -297,6 +316,25 @@ def finding_rules(build, tmp):
                                                  else 0),
               f"--replay, a client that always says it failed, {what}: "
               f"{want.strip(': ')} (got exit {p.returncode}: {first})")
+    # A 354 after the only recipient was refused, then a 250 for ".": a
+    # message to nobody, not one the client falsely failed.
+    raw = os.path.join(tmp, "raw.py")
+    with open(raw, "w") as f:
+        f.write(RAW)
+    scn = os.path.join(tmp, "rules.scn")
+    for what, body, want in [
+            ("its recipient taken", "", "FINDING: false-failure"),
+            ("its only recipient refused, then 354 and 250",
+             'on RCPT "550 5.1.1 no\\r\\n"\n', ": ok")]:
+        with open(scn, "w") as f:
+            f.write("name rules\n" + body)
+        p = subprocess.run([os.path.join(build, "smtp-torture"), "--replay",
+                            "--scenario", scn, "--", PY, raw, "{port}"],
+                           capture_output=True, text=True, timeout=120)
+        first = p.stdout.splitlines()[0] if p.stdout else p.stderr.strip()
+        check(want in first, f"--replay, a client that sends the message "
+              f"anyway and says it failed, {what}: {want.strip(': ')} (got "
+              f"exit {p.returncode}: {first})")
     # A client that gives up: a finding on a valid server, but a message
     # one recipient refused may be given up (curl's, msmtp's policy).
     for what, body, want in [

@@ -824,6 +824,28 @@ static bool final_2xx(const struct strbuf *reply, bool sound)
 	return is_code(line) && (line.n == 3 || line.p[3] == ' ');
 }
 
+/* Did a recipient have a 2xx in the transaction that exchange i (an end
+ * of data) ends? A message to nobody is no message taken. */
+static bool for_someone(const struct wire_outcome *r, size_t i)
+{
+	unsigned conn = r->exchanges[i].connection;
+
+	while (i-- > 0 && r->exchanges[i].connection == conn) {
+		const struct wire_exchange *x = &r->exchanges[i];
+		if (strcmp(x->verb, "MAIL") == 0 || strcmp(x->verb, ".") == 0)
+			return false;
+		if (strcmp(x->verb, "RCPT") == 0) {
+			struct strbuf reply = {0};
+			reply_for(r, i, &reply);
+			bool yes = final_2xx(&reply, false);
+			sb_free(&reply);
+			if (yes)
+				return true;
+		}
+	}
+	return false;
+}
+
 static bool check_message(const struct outcome_item *m,
 			  const struct wire_outcome *r, struct strbuf *why)
 {
@@ -840,7 +862,8 @@ static bool check_message(const struct outcome_item *m,
 		/* An accepted report may rest on any 2xx (one cut short by
 		 * a hang-up, or malformed); a refusal is false only after a
 		 * sound one. */
-		if (strcmp(x->verb, ".") == 0 && final_2xx(&x->reply, false)) {
+		if (strcmp(x->verb, ".") == 0 && final_2xx(&x->reply, false) &&
+		    for_someone(r, i)) {
 			took = i;
 			last_took = final_2xx(&x->reply, true);
 		}

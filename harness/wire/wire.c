@@ -61,8 +61,9 @@ struct conn {
 	size_t next_cut;  /* first cut not yet reached */
 	char in[WIRE_MAX_LINE * 4];
 	size_t have;
-	bool pipelining; /* advertised in this connection's EHLO reply */
-	bool in_data;	 /* reading a message */
+	bool pipelining;     /* advertised in this connection's EHLO reply */
+	bool in_data;	     /* reading a message */
+	unsigned rcpt_taken; /* recipients with a 2xx since MAIL */
 };
 
 static void note(struct conn *c, const char *dir, const void *p, size_t n)
@@ -485,6 +486,12 @@ static bool take_message(struct conn *c)
 		 * by a hang-up leaves the client rightly unsure (RFC 5321
 		 * 3.8), so its failure is no false one. */
 		bool whole = r->len && sb_str(r)[r->len - 1] == '\n';
+		/* A 354 after every recipient was refused (RFC 5321 3.3
+		 * allows it; RFC 2920 has the client send "." alone) takes
+		 * a message to nobody: none to count. */
+		if (!c->rcpt_taken)
+			code = 0;
+		c->rcpt_taken = 0;
 		if (code >= 200 && code < 300 && !whole)
 			c->out->unsure++;
 		if (code >= 200 && code < 300 && whole) {
@@ -565,6 +572,14 @@ static void serve(struct conn *c)
 		}
 		if (strcmp(verb, "EHLO") == 0)
 			c->pipelining = strstr(sb_str(r), "PIPELINING") != NULL;
+		unsigned code = wire_final_code(sb_str(r), r->len);
+		if (strcmp(verb, "MAIL") == 0 || strcmp(verb, "RSET") == 0 ||
+		    strcmp(verb, "EHLO") == 0 || strcmp(verb, "HELO") == 0)
+			c->rcpt_taken = 0;
+		/* An empty reply went out early, with the one before it. */
+		if (strcmp(verb, "RCPT") == 0 &&
+		    (!r->len || (code >= 200 && code < 300)))
+			c->rcpt_taken++;
 		if (strcmp(verb, "DATA") == 0 &&
 		    wire_final_code(sb_str(r), r->len) == 354 &&
 		    !take_message(c))
