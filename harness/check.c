@@ -56,6 +56,55 @@ const char *chk_oracle_what(enum chk_oracle o)
 	return o < CHK_O_COUNT ? oracle_whats[o] : "?";
 }
 
+static const struct chk_family_row family_rows[] = {
+#define CHK_FAMILY_ROW(id, name, shapes, min, cap, sched, what) \
+	[CHK_F_##id] = {#name, what, shapes, min, cap, sched},
+	CHK_FAMILIES(CHK_FAMILY_ROW)
+#undef CHK_FAMILY_ROW
+};
+
+const struct chk_family_row *chk_family_row(enum chk_family_id f)
+{
+	return f < CHK_F_COUNT ? &family_rows[f] : NULL;
+}
+
+const char *chk_family_name(enum chk_family_id f)
+{
+	static const char *const others[] = {"pinned", "baseline", "diff",
+					     "generated", "expected"};
+	if (f < CHK_F_COUNT)
+		return family_rows[f].name;
+	if (f - CHK_F_COUNT < sizeof others / sizeof others[0])
+		return others[f - CHK_F_COUNT];
+	return "?";
+}
+
+bool chk_families_parse(const char *list, unsigned *bits, struct strbuf *bad)
+{
+	const char *p = list;
+
+	*bits = 0;
+	for (;;) {
+		size_t n = strcspn(p, ","), f = 0;
+		if (n == 3 && strncmp(p, "all", 3) == 0)
+			*bits |= CHK_ALL;
+		else if (!(n == 4 && strncmp(p, "none", 4) == 0)) {
+			while (f < CHK_F_COUNT &&
+			       !(strlen(family_rows[f].name) == n &&
+				 strncmp(family_rows[f].name, p, n) == 0))
+				f++;
+			if (f == CHK_F_COUNT) {
+				sb_add(bad, p, n);
+				return false;
+			}
+			*bits |= 1u << f;
+		}
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
+
 double chk_now(void)
 {
 	struct timespec ts;
@@ -332,7 +381,7 @@ static bool visit(struct chk_ctx *c, const struct sched *s)
 /* ---- families, run inside a child ----------------------------------------
  */
 
-static void fam_single(struct chk_ctx *c, bool idle)
+static void single_cuts(struct chk_ctx *c, bool idle)
 {
 	for (size_t at = 1; at < c->n; at++) {
 		sched_clear(&c->sched);
@@ -340,6 +389,16 @@ static void fam_single(struct chk_ctx *c, bool idle)
 		if (!visit(c, &c->sched))
 			return;
 	}
+}
+
+static void fam_single(struct chk_ctx *c)
+{
+	single_cuts(c, false);
+}
+
+static void fam_idle(struct chk_ctx *c)
+{
+	single_cuts(c, true);
 }
 
 static void fam_pairs(struct chk_ctx *c)
@@ -660,6 +719,15 @@ static void fam_work(struct chk_ctx *c)
 	}
 }
 
+/* The families' run functions, by the table's rows. */
+typedef void (*fam_fn)(struct chk_ctx *);
+static const fam_fn fam_run[CHK_F_COUNT] = {
+#define CHK_FAMILY_FN(id, name, shapes, min, cap, sched, what) \
+	[CHK_F_##id] = fam_##name,
+	CHK_FAMILIES(CHK_FAMILY_FN)
+#undef CHK_FAMILY_FN
+};
+
 static void child_family(void *arg, struct sbx_shared *sh)
 {
 	struct chk_ctx *c = arg;
@@ -668,41 +736,10 @@ static void child_family(void *arg, struct sbx_shared *sh)
 	tr_init(&c->t);
 	tr_init(&c->t2);
 	memset(&c->sched, 0, sizeof c->sched);
-	switch (c->family) {
-	case 0: /* the pinned schedule */
+	if (c->family == CHK_F_PINNED)
 		visit(c, c->pinned);
-		break;
-	case CHK_SINGLE:
-		fam_single(c, false);
-		break;
-	case CHK_IDLE:
-		fam_single(c, true);
-		break;
-	case CHK_PAIRS:
-		fam_pairs(c);
-		break;
-	case CHK_UNIFORM:
-		fam_uniform(c);
-		break;
-	case CHK_EXHAUSTIVE:
-		fam_exhaustive(c);
-		break;
-	case CHK_RANDOM:
-		fam_random(c);
-		break;
-	case CHK_DELAYS:
-		fam_delays(c);
-		break;
-	case CHK_PREFIX:
-		fam_prefix(c);
-		break;
-	case CHK_REENTRANT:
-		fam_reentrant(c);
-		break;
-	case CHK_WORK:
-		fam_work(c);
-		break;
-	}
+	else
+		fam_run[c->family](c);
 }
 
 /* Baselines: one piece, byte by byte, and the partner stream. */
@@ -737,7 +774,7 @@ static void child_baseline(void *arg, struct sbx_shared *sh)
 struct chk_failure *chk_add_failure(struct chk_result *r,
 				    const struct chk_opts *opts,
 				    enum chk_oracle o, enum chk_shape shape,
-				    const char *family)
+				    enum chk_family_id family)
 {
 	if (r->nfail == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 8;
@@ -763,35 +800,6 @@ static void note_original(struct chk_failure *f)
 	f->orig_cuts = f->sched.ncuts;
 }
 
-static const char *family_name(unsigned fam)
-{
-	switch (fam) {
-	case 0:
-		return "pinned";
-	case CHK_SINGLE:
-		return "single";
-	case CHK_PAIRS:
-		return "pairs";
-	case CHK_UNIFORM:
-		return "uniform";
-	case CHK_EXHAUSTIVE:
-		return "exhaustive";
-	case CHK_RANDOM:
-		return "random";
-	case CHK_IDLE:
-		return "idle";
-	case CHK_DELAYS:
-		return "delays";
-	case CHK_PREFIX:
-		return "prefix";
-	case CHK_REENTRANT:
-		return "reentrant";
-	case CHK_WORK:
-		return "work";
-	}
-	return "baseline";
-}
-
 /* Turn "sched 12,13" / "prefix 7" back into a failure's case. */
 static void parse_current(const char *cur, size_t n, struct chk_failure *f)
 {
@@ -801,8 +809,11 @@ static void parse_current(const char *cur, size_t n, struct chk_failure *f)
 		sched_parse(&f->sched, cur + 6, n, &err);
 	else if (strncmp(cur, "prefix ", 7) == 0)
 		f->prefix = atol(cur + 7);
-	else if (cur[0])
-		sb_addf(&f->detail, "while running: %s; ", cur);
+	else {
+		f->whole_run = true;
+		if (cur[0])
+			sb_addf(&f->detail, "while running: %s; ", cur);
+	}
 	sb_free(&err);
 }
 
@@ -817,21 +828,21 @@ static bool have(const struct chk_result *r, size_t from, enum chk_oracle o,
 
 /* A child died or hung: record it with what it was doing. */
 static void sandbox_failure(struct chk_ctx *c, const struct sbx_result *res,
-			    unsigned fam, struct chk_result *r, size_t from)
+			    enum chk_family_id fam, struct chk_result *r,
+			    size_t from)
 {
 	enum chk_oracle o = res->outcome == SBX_HANG ? CHK_O_HANG : CHK_O_CRASH;
 	if (have(r, from, o, c->shape))
 		return;
-	struct chk_failure *f =
-		chk_add_failure(r, c->o, o, c->shape, family_name(fam));
+	struct chk_failure *f = chk_add_failure(r, c->o, o, c->shape, fam);
 	sb_add(&f->stream, c->in, c->n);
 	parse_current(c->sh->current, c->n, f);
 	sbx_describe(res, c->o->deadline_ms, &f->detail);
 	sb_add(&f->log, res->log.s, res->log.len);
 }
 
-static void collect(struct chk_ctx *c, unsigned fam, struct chk_result *r,
-		    size_t from)
+static void collect(struct chk_ctx *c, enum chk_family_id fam,
+		    struct chk_result *r, size_t from)
 {
 	const char *p = c->sh->result, *end = p + c->sh->result_len;
 	int o;
@@ -844,8 +855,8 @@ static void collect(struct chk_ctx *c, unsigned fam, struct chk_result *r,
 	p += sizeof o + sizeof prefix;
 	if (have(r, from, (enum chk_oracle)o, c->shape))
 		return;
-	struct chk_failure *f = chk_add_failure(r, c->o, (enum chk_oracle)o,
-						c->shape, family_name(fam));
+	struct chk_failure *f =
+		chk_add_failure(r, c->o, (enum chk_oracle)o, c->shape, fam);
 	struct strbuf sched = {0}, err = {0};
 	sb_add(&f->stream, c->in, c->n);
 	f->prefix = prefix;
@@ -858,8 +869,8 @@ static void collect(struct chk_ctx *c, unsigned fam, struct chk_result *r,
 	sb_free(&err);
 }
 
-static void run_family(struct chk_ctx *c, unsigned fam, struct chk_result *r,
-		       size_t from)
+static void run_family(struct chk_ctx *c, enum chk_family_id fam,
+		       struct chk_result *r, size_t from)
 {
 	struct sbx_result res;
 	unsigned stall = c->o->deadline_ms + 60;
@@ -885,7 +896,7 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	/* The one-piece run, and the byte-wise one if it got that far. */
 	r->stats.schedules += strcmp(c->sh->current, "sched none") == 0 ? 1 : 2;
 	if (res.outcome != SBX_OK) {
-		sandbox_failure(c, &res, ~0u, r, from);
+		sandbox_failure(c, &res, CHK_F_BASELINE, r, from);
 		sbx_result_free(&res);
 		return false;
 	}
@@ -894,8 +905,8 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	if (!tr_deserialize(&c->t0, &p, end) ||
 	    !tr_deserialize(&c->t1, &p, end) ||
 	    !tr_deserialize(&c->tb, &p, end)) {
-		struct chk_failure *f = chk_add_failure(r, c->o, CHK_O_CRASH,
-							c->shape, "baseline");
+		struct chk_failure *f = chk_add_failure(
+			r, c->o, CHK_O_CRASH, c->shape, CHK_F_BASELINE);
 		sb_add(&f->stream, c->in, c->n);
 		sb_adds(&f->detail, "the child's report was unreadable (too "
 				    "large, or its memory overwritten)");
@@ -907,8 +918,8 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	struct strbuf why = {0};
 	struct sched none = {0};
 	if (c->shape == CHK_PUSH && !chk_tags_fine(c, &c->t0, &none, &why)) {
-		struct chk_failure *f = chk_add_failure(r, c->o, CHK_O_PROMPT,
-							c->shape, "baseline");
+		struct chk_failure *f = chk_add_failure(
+			r, c->o, CHK_O_PROMPT, c->shape, CHK_F_BASELINE);
 		sb_add(&f->stream, c->in, c->n);
 		tr_format(&c->t0, &f->actual, true);
 		sb_add(&f->detail, why.s, why.len);
@@ -963,7 +974,7 @@ static void conform(struct chk_ctx *c, const struct chk_input *in,
 		if (o != CHK_O_COUNT) {
 			struct chk_failure *f = chk_add_failure(
 				r, c->o, o, c->shape,
-				in->model ? "generated" : "diff");
+				in->model ? CHK_F_GENERATED : CHK_F_DIFF);
 			sb_add(&f->stream, c->in, c->n);
 			tr_format(&want, &f->expected, false);
 			tr_format(&c->t0, &f->actual, false);
@@ -983,11 +994,6 @@ static void conform(struct chk_ctx *c, const struct chk_input *in,
 void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 		struct chk_result *r)
 {
-	static const unsigned order[] = {
-		CHK_SINGLE,	CHK_IDLE,   CHK_UNIFORM, CHK_PAIRS,
-		CHK_EXHAUSTIVE, CHK_RANDOM, CHK_DELAYS,	 CHK_PREFIX,
-		CHK_REENTRANT,	CHK_WORK,
-	};
 	struct sbx_shared *sh = sbx_create(RESULT_CAP);
 	struct chk_opts local = *o;
 	local.run.beat = beat_sandbox; /* long runs show their progress */
@@ -1028,7 +1034,7 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 				if (strcmp(sb_str(&got), in->expected) != 0) {
 					struct chk_failure *f = chk_add_failure(
 						r, o, CHK_O_EXPECTED, c.shape,
-						"expected");
+						CHK_F_EXPECTED);
 					sb_add(&f->stream, bytes, n);
 					sb_adds(&f->expected, in->expected);
 					sb_add(&f->actual, got.s, got.len);
@@ -1039,35 +1045,26 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 		if (usable)
 			first = false;
 		if (usable && in->pinned)
-			run_family(&c, 0, r, from);
-		for (size_t i = 0; usable && i < sizeof order / sizeof order[0];
-		     i++) {
-			unsigned fam = order[i];
-			bool push = shape == CHK_PUSH;
-			if (!(families & fam))
+			run_family(&c, CHK_F_PINNED, r, from);
+		for (unsigned fam = 0; usable && fam < CHK_F_COUNT; fam++) {
+			const struct chk_family_row *row = &family_rows[fam];
+			if (!(families >> fam & 1) ||
+			    !(row->shapes >> shape & 1) || n < row->min_len)
 				continue;
 			if (over_budget(o)) {
 				r->stats.budget_hit = true;
 				break;
 			}
-			if ((fam == CHK_IDLE || fam == CHK_REENTRANT ||
-			     fam == CHK_WORK) &&
-			    !push)
-				continue;
-			if (fam == CHK_DELAYS && push)
-				continue;
-			if (n < 2 && fam != CHK_PREFIX &&
-			    fam != CHK_REENTRANT && fam != CHK_WORK)
-				continue;
-			if (fam == CHK_PAIRS && n > o->pairs_max) {
+			if (row->cap == CHK_CAP_PAIRS && n > o->pairs_max) {
 				r->stats.capped_pairs++;
 				continue;
 			}
-			if (fam == CHK_EXHAUSTIVE && n > o->exhaustive_max) {
+			if (row->cap == CHK_CAP_EXHAUSTIVE &&
+			    n > o->exhaustive_max) {
 				r->stats.capped_exhaustive++;
 				continue;
 			}
-			run_family(&c, fam, r, from);
+			run_family(&c, (enum chk_family_id)fam, r, from);
 		}
 		for (size_t i = from; i < r->nfail; i++) {
 			struct chk_failure *f = &r->fail[i];

@@ -16,20 +16,80 @@
 #include "strbuf.h"
 #include "subject.h"
 
-/* Schedule families and other checks, as bits of chk_opts.families. */
-enum chk_family {
-	CHK_SINGLE = 1u << 0,	  /* every single cut */
-	CHK_PAIRS = 1u << 1,	  /* every pair of cuts */
-	CHK_UNIFORM = 1u << 2,	  /* pieces of k bytes, k = 1..n-1 */
-	CHK_EXHAUSTIVE = 1u << 3, /* all 2^(n-1) partitions, small n */
-	CHK_RANDOM = 1u << 4,	  /* seeded random cuts, biased */
-	CHK_IDLE = 1u << 5,	  /* a zero-length feed at every cut */
-	CHK_DELAYS = 1u << 6,	  /* fd: real pauses at line ends */
-	CHK_PREFIX = 1u << 7,	  /* end of input after every prefix */
-	CHK_REENTRANT = 1u << 8,  /* two instances interleaved; reuse */
-	CHK_WORK = 1u << 9,	  /* cost linear however finely cut */
-	CHK_ALL = (1u << 10) - 1,
+enum chk_shape { CHK_PUSH, CHK_FD };
+
+/* Where a family runs, as bits of the shapes. */
+#define CHK_ON_PUSH (1u << CHK_PUSH)
+#define CHK_ON_FD   (1u << CHK_FD)
+#define CHK_ON_BOTH (CHK_ON_PUSH | CHK_ON_FD)
+
+/* The option that bounds a family: streams longer than it skip it. */
+enum chk_cap { CHK_CAP_NONE, CHK_CAP_PAIRS, CHK_CAP_EXHAUSTIVE };
+
+/* Schedule families and the other checks, one row each, in the order they
+ * run: X(ID, name, shapes, min_len, cap, schedules, what). min_len: a
+ * shorter stream skips it. schedules: its failures are one schedule, shrunk
+ * and reproduced by --cuts; otherwise the family is rerun whole. Its run
+ * function is fam_<name> in check.c. */
+#define CHK_FAMILIES(X)                                                     \
+	X(SINGLE, single, CHK_ON_BOTH, 2, CHK_CAP_NONE, true,               \
+	  "every single cut")                                               \
+	X(IDLE, idle, CHK_ON_PUSH, 2, CHK_CAP_NONE, true,                   \
+	  "a zero-length feed at every cut")                                \
+	X(UNIFORM, uniform, CHK_ON_BOTH, 2, CHK_CAP_NONE, true,             \
+	  "pieces of k bytes, k = 1..n-1")                                  \
+	X(PAIRS, pairs, CHK_ON_BOTH, 2, CHK_CAP_PAIRS, true,                \
+	  "every pair of cuts")                                             \
+	X(EXHAUSTIVE, exhaustive, CHK_ON_BOTH, 2, CHK_CAP_EXHAUSTIVE, true, \
+	  "all 2^(n-1) partitions, small n")                                \
+	X(RANDOM, random, CHK_ON_BOTH, 2, CHK_CAP_NONE, true,               \
+	  "seeded random cuts, biased")                                     \
+	X(DELAYS, delays, CHK_ON_FD, 2, CHK_CAP_NONE, true,                 \
+	  "real pauses at line ends")                                       \
+	X(PREFIX, prefix, CHK_ON_BOTH, 0, CHK_CAP_NONE, false,              \
+	  "end of input after every prefix")                                \
+	X(REENTRANT, reentrant, CHK_ON_PUSH, 0, CHK_CAP_NONE, false,        \
+	  "two instances interleaved; reuse after reset")                   \
+	X(WORK, work, CHK_ON_PUSH, 0, CHK_CAP_NONE, false,                  \
+	  "cost linear however finely cut")
+
+/* A family, and after them where else a failure can be found. */
+enum chk_family_id {
+#define CHK_FAMILY_ID(id, name, shapes, min, cap, sched, what) CHK_F_##id,
+	CHK_FAMILIES(CHK_FAMILY_ID)
+#undef CHK_FAMILY_ID
+		CHK_F_COUNT,
+	CHK_F_PINNED = CHK_F_COUNT, /* a case file's own schedule */
+	CHK_F_BASELINE,		    /* the one-piece and byte-wise runs */
+	CHK_F_DIFF,		    /* against the reference parser */
+	CHK_F_GENERATED,	    /* against the generator's model */
+	CHK_F_EXPECTED,		    /* against FILE.transcript */
 };
+
+/* The families as bits of chk_opts.families. */
+enum chk_family {
+#define CHK_FAMILY_BIT(id, name, shapes, min, cap, sched, what) \
+	CHK_##id = 1u << CHK_F_##id,
+	CHK_FAMILIES(CHK_FAMILY_BIT)
+#undef CHK_FAMILY_BIT
+		CHK_ALL = (1u << CHK_F_COUNT) - 1,
+};
+
+struct chk_family_row {
+	const char *name, *what;
+	unsigned shapes;
+	size_t min_len;
+	enum chk_cap cap;
+	bool schedules;
+};
+
+/* A family's row (NULL past CHK_F_COUNT), and the name of any
+ * chk_family_id, as reports give it. */
+const struct chk_family_row *chk_family_row(enum chk_family_id f);
+const char *chk_family_name(enum chk_family_id f);
+/* A comma-separated list of names ("all", "none" too) as bits; false with
+ * the unknown name in bad. */
+bool chk_families_parse(const char *list, unsigned *bits, struct strbuf *bad);
 
 /* What each oracle is called in reports. */
 #define CHK_ORACLES(X)                                                        \
@@ -77,8 +137,6 @@ enum chk_oracle {
 const char *chk_oracle_name(enum chk_oracle o);
 const char *chk_oracle_what(enum chk_oracle o);
 
-enum chk_shape { CHK_PUSH, CHK_FD };
-
 struct chk_opts {
 	const struct srh_subject *subject;
 	const char *subject_arg; /* as given on the command line, for repro */
@@ -110,7 +168,9 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s);
 struct chk_failure {
 	enum chk_oracle oracle;
 	enum chk_shape shape;
-	const char *family;   /* where it was first seen */
+	enum chk_family_id family; /* where it was first seen */
+	bool whole_run; /* the child died outside any one schedule or prefix:
+			   nothing to shrink */
 	struct strbuf stream; /* bytes */
 	struct sched sched;   /* cuts (split, prompt, crash, hang) */
 	long prefix;	      /* >= 0: the prefix length (prefix oracle) */

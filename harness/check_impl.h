@@ -24,7 +24,7 @@ struct chk_ctx {
 	/* scratch for the child */
 	struct tr_transcript t, t2;
 	struct sched sched;
-	unsigned family;
+	enum chk_family_id family;
 	const struct sched *pinned;
 };
 
@@ -50,7 +50,7 @@ const char *chk_get_str(const char **p, const char *end, struct strbuf *out);
 struct chk_failure *chk_add_failure(struct chk_result *r,
 				    const struct chk_opts *opts,
 				    enum chk_oracle o, enum chk_shape shape,
-				    const char *family);
+				    enum chk_family_id family);
 
 /* Shrink f in place (shrink.c). */
 void shrink_failure(struct chk_ctx *c, struct chk_failure *f);

@@ -41,13 +41,9 @@ void report_repro(const struct chk_opts *o, const char *input,
 	sb_add_shell_quoted(out, sb_str(&esc));
 	sb_free(&esc);
 	/* Checks that are not one schedule rerun their whole family. */
-	if (f->oracle == CHK_O_PREFIX || strcmp(f->family, "prefix") == 0)
-		sb_adds(out, " --families prefix");
-	else if (f->oracle == CHK_O_REENTRANT || f->oracle == CHK_O_REUSE ||
-		 strcmp(f->family, "reentrant") == 0)
-		sb_adds(out, " --families reentrant");
-	else if (f->oracle == CHK_O_WORK || strcmp(f->family, "work") == 0)
-		sb_adds(out, " --families work");
+	const struct chk_family_row *row = chk_family_row(f->family);
+	if (row && !row->schedules)
+		sb_addf(out, " --families %s", row->name);
 	else {
 		sb_adds(out, " --cuts ");
 		sched_format(&f->sched, out);
@@ -147,7 +143,7 @@ void report_failure(const struct chk_opts *o, const char *input,
 	sb_addf(out, "  subject:  %s\n", o->subject->name);
 	size_t lines = count_lines(sb_str(&f->stream), f->stream.len);
 	sb_addf(out, "  input:    %s\n", input);
-	sb_addf(out, "  found by: %s", f->family);
+	sb_addf(out, "  found by: %s", chk_family_name(f->family));
 	if (f->shrink_runs)
 		sb_addf(out,
 			"; shrunk in %zu runs from %zu bytes and %zu cut%s to "
@@ -219,7 +215,7 @@ void report_json(const struct chk_opts *o, const char *input,
 	sb_add_json_string(out, chk_oracle_name(f->oracle),
 			   strlen(chk_oracle_name(f->oracle)));
 	sb_addf(out, ",\"shape\":\"%s\",\"family\":\"%s\",\"input\":",
-		shape_name(f->shape), f->family);
+		shape_name(f->shape), chk_family_name(f->family));
 	sb_add_json_string(out, input, strlen(input));
 	sb_adds(out, ",\"stream\":");
 	sb_add_json_string(out, sb_str(&f->stream), f->stream.len);

@@ -463,15 +463,14 @@ void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 		f->shrink_runs = k.runs;
 		return;
 	}
+	const struct chk_family_row *row = chk_family_row(f->family);
 	bool schedule_based =
 		f->prefix < 0 &&
 		(f->oracle == CHK_O_SPLIT || f->oracle == CHK_O_PROMPT ||
 		 f->oracle == CHK_O_CRASH || f->oracle == CHK_O_HANG) &&
-		strcmp(f->family, "reentrant") != 0 &&
-		strcmp(f->family, "work") != 0;
+		(!row || row->schedules);
 
-	if (!schedule_based ||
-	    strncmp(sb_str(&f->detail), "while running", 13) == 0)
+	if (!schedule_based || f->whole_run)
 		return;
 	if (f->oracle == CHK_O_HANG)
 		k.max_runs = 8; /* each try of a hang costs the deadline */

@@ -45,8 +45,7 @@ static const char usage[] =
 	"  --cuts LIST        run this schedule: 12,13i,30@50 (cut at 12;\n"
 	"                     at 13 an empty feed first; 50 ms before 30);\n"
 	"                     with --stream, only it unless --families\n"
-	"  --families LIST    single,idle,uniform,pairs,exhaustive,random,\n"
-	"                     delays,prefix,reentrant,work, all or none\n"
+	"  --families LIST    of the families below, all or none\n"
 	"  --generate N       also check N generated streams (seeds SEED..),\n"
 	"                     each against the generator's model\n"
 	"  --gen-families L   families for generated streams (single,random)\n"
@@ -238,43 +237,29 @@ static bool load_path(struct inputs *in, const char *path)
 	return load_file(in, path);
 }
 
+/* The families, from their table (check.h CHK_FAMILIES). */
+static void print_families(FILE *out)
+{
+	static const char *const on[] = {"", "push", "fd", "push, fd"};
+
+	fputs("\nFamilies (in the order they run; the shapes they run on):\n",
+	      out);
+	for (unsigned f = 0; f < CHK_F_COUNT; f++) {
+		const struct chk_family_row *row = chk_family_row(f);
+		fprintf(out, "  %-12s %s (%s)\n", row->name, row->what,
+			on[row->shapes & 3]);
+	}
+}
+
 static bool parse_families(const char *list, unsigned *out)
 {
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} names[] = {
-		{"single", CHK_SINGLE},
-		{"idle", CHK_IDLE},
-		{"uniform", CHK_UNIFORM},
-		{"pairs", CHK_PAIRS},
-		{"exhaustive", CHK_EXHAUSTIVE},
-		{"random", CHK_RANDOM},
-		{"delays", CHK_DELAYS},
-		{"prefix", CHK_PREFIX},
-		{"reentrant", CHK_REENTRANT},
-		{"work", CHK_WORK},
-		{"all", CHK_ALL},
-		{"none", 0},
-	};
-	char *copy = strdup(list), *save = NULL;
-	bool ok = true;
+	struct strbuf bad = {0};
+	bool ok = chk_families_parse(list, out, &bad);
 
-	*out = 0;
-	for (char *w = strtok_r(copy, ",", &save); w && ok;
-	     w = strtok_r(NULL, ",", &save)) {
-		size_t i = 0;
-		while (i < sizeof names / sizeof names[0] &&
-		       strcmp(names[i].name, w) != 0)
-			i++;
-		if (i == sizeof names / sizeof names[0]) {
-			fprintf(stderr, "smtp-split: unknown family '%s'\n", w);
-			ok = false;
-		} else {
-			*out |= names[i].bit;
-		}
-	}
-	free(copy);
+	if (!ok)
+		fprintf(stderr, "smtp-split: unknown family '%s'\n",
+			sb_str(&bad));
+	sb_free(&bad);
 	return ok;
 }
 
@@ -533,6 +518,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			print_families(stdout);
 			exit(0);
 		default:
 			ok = false;
