@@ -59,18 +59,14 @@ mutator=false
 [ "$FUZZING_ENGINE" = libfuzzer ] && mutator=true
 $mutator && cc mutate "$src/harness/fuzz/mutate.c"
 
-for opts in "$src"/harness/fuzz/fuzz_*.options; do
-	name=$(basename "$opts" .options)
-	t=${name#fuzz_}
+# The targets and their mutator formats: harness/fuzz/targets.tsv.
+while read -r t format; do
+	[ -n "$t" ] || continue
+	name=fuzz_$t
+	opts="$src/harness/fuzz/$name.options"
 	cc "$name" "$src/harness/fuzz/$name.c"
 	extra=()
-	case "$t" in
-	parse | diff) format=SMUT_STREAM ;;
-	split) format=SMUT_SPLIT ;;
-	reentrant) format=SMUT_PAIR ;;
-	*) format= ;;
-	esac
-	if $mutator && [ -n "$format" ]; then
+	if $mutator && [ "$format" != - ]; then
 		cc "mutator_$t" "$src/harness/fuzz/fuzz_mutator.c" -DSMUT_FORMAT=$format
 		extra=("$obj/mutator_$t.o" "$obj/mutate.o")
 	fi
@@ -83,4 +79,4 @@ for opts in "$src"/harness/fuzz/fuzz_*.options; do
 		cp "$src/corpus/smtp.dict" "$OUT/$name.dict"
 	fi
 	python3 "$src/scripts/fuzzing.py" seed-zip "$t" "$OUT/${name}_seed_corpus.zip" $regressions
-done
+done < <(grep -v '^#' "$src/harness/fuzz/targets.tsv")

@@ -15,7 +15,21 @@ import time
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGETS = ["parse", "split", "model", "diff", "reentrant"]
+
+
+def _targets():
+    """harness/fuzz/targets.tsv: the targets, with their mutator formats."""
+    rows = {}
+    with open(os.path.join(ROOT, "harness", "fuzz", "targets.tsv")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, fmt = line.split()
+                rows[name] = None if fmt == "-" else fmt
+    return rows
+
+
+FORMATS = _targets()
+TARGETS = list(FORMATS)
 # Longer inputs only slow the search down: bugs live in short streams.
 MAX_LEN = 1024
 TIMEOUT_S = 10
@@ -76,7 +90,8 @@ def seed_dirs(target):
     and its own folder. Its regressions are replayed apart (a crashing
     seed would stop libFuzzer, and AFL++ skips it)."""
     c = os.path.join(ROOT, "corpus")
-    dirs = [] if target == "model" else [os.path.join(c, "replies")]
+    # A target the mutator knows reads reply streams (targets.tsv).
+    dirs = [os.path.join(c, "replies")] if FORMATS.get(target) else []
     dirs += [os.path.join(c, f"fuzz_{target}")]
     return [d for d in dirs if os.path.isdir(d) and os.listdir(d)]
 
@@ -270,7 +285,7 @@ def afl(binary, target, work, seconds, seeds, jobs=1, seed=1,
             f.write(b"250 OK\r\n")
         run.corpus_start = 1
     env = dict(os.environ, **AFL_ENV)
-    if mutator and target != "model":
+    if mutator and FORMATS.get(target):
         env["AFL_CUSTOM_MUTATOR_LIBRARY"] = os.path.join(
             os.path.dirname(binary), "srh_afl_mutator.so")
         env["SRH_MUTATOR_FORMAT"] = target
