@@ -22,17 +22,14 @@
 #include <time.h>
 
 #include "check_impl.h"
+#include "defaults.h"
 #include "smtp_reply.h"
 #include "subjects.h"
 
 #define RESULT_CAP     (8u << 20)
 #define MAX_DELAY_CUTS 8
 
-/* The stream read by the second instance in the reentrancy checks. */
-static const char partner_stream[] =
-	"220-partner.example ESMTP\r\n220 ready\r\n"
-	"250-partner.example\r\n250-PIPELINING\r\n250 2.0.0 SIZE 1000\r\n"
-	"354 go ahead\r\n";
+static const char partner_stream[] = SRH_PARTNER_STREAM;
 
 static const char *const oracle_names[] = {
 #define CHK_ORACLE_NAME(id, name, what) name,
@@ -135,9 +132,9 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	o->delays[1] = 1;
 	o->delays[2] = 50;
 	o->ndelays = 3;
-	o->deadline_ms = 2000;
+	o->deadline_ms = SRH_DEADLINE_MS;
 	o->shrink = true;
-	o->shrink_max_runs = 2000;
+	o->shrink_max_runs = SRH_SHRINK_RUNS;
 	o->differential = true;
 	o->gen_families = CHK_RANDOM;
 	o->start_s = chk_now();
@@ -707,7 +704,7 @@ static void fam_work(struct chk_ctx *c)
 	chk_all_cuts(&c->sched, c->n);
 	uint64_t bytes = run_push_work(s, &c->o->run, c->in, c->n, &c->sched);
 	c->sh->progress += 2;
-	if (bytes > 4 * one + 64) {
+	if (bytes > SRH_WORK_BOUND(one)) {
 		struct strbuf why = {0};
 		sb_addf(&why,
 			"work %llu fed byte by byte against %llu in one "

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defaults.h"
+
 #define COLUMN 40
 
 static const char *shape_name(enum chk_shape s)
@@ -48,7 +50,7 @@ void report_repro(const struct chk_opts *o, const char *input,
 		sb_adds(out, " --cuts ");
 		sched_format(&f->sched, out);
 	}
-	if (o->deadline_ms != 2000)
+	if (o->deadline_ms != SRH_DEADLINE_MS)
 		sb_addf(out, " --deadline %u", o->deadline_ms);
 }
 

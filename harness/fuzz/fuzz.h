@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "defaults.h"
 #include "schedule.h"
 #include "strbuf.h"
 #include "subject.h"
@@ -53,10 +54,7 @@
 #define FUZZ_CUT_PAUSE 0x80u
 
 /* The second stream of a reentrant input that has none. */
-#define FUZZ_PARTNER                                                       \
-	"220-partner.example ESMTP\r\n220 ready\r\n"                       \
-	"250-partner.example\r\n250-PIPELINING\r\n250 2.0.0 SIZE 1000\r\n" \
-	"354 go ahead\r\n"
+#define FUZZ_PARTNER SRH_PARTNER_STREAM
 
 /* Everything a target needs to run the subject; made once. */
 struct fuzz_env {

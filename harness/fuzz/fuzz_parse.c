@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t fine =
 			run_push_work(e->subject, &e->run, data, size, &bytes);
 		/* The same bound as smtp-split's work oracle. */
-		if (fine > 4 * one + 64) {
+		if (fine > SRH_WORK_BOUND(one)) {
 			struct strbuf why = {0};
 			sb_addf(&why,
 				"work %llu fed byte by byte against %llu in "

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defaults.h"
 #include "strbuf.h"
 #include "subject.h"
 #include "subjects.h"
@@ -31,7 +32,7 @@
 /* Bounds on what an adapter may write back. */
 #define ADAPTER_MAX_TRANSCRIPT (64u << 20)
 /* How long a piece may wait for the adapter to read the one before. */
-#define ADAPTER_DRAIN_WAIT_MS 2000
+#define ADAPTER_DRAIN_WAIT_MS SRH_DRAIN_WAIT_MS
 /* How long the adapter may take to start and answer a first stream. */
 #define ADAPTER_START_WAIT_MS 10000
 

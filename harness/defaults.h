@@ -1,0 +1,34 @@
+/*
+ * defaults.h - the constants that more than one part of the harness uses
+ * (smtp-split, the fuzz targets, the adapters): one home each, so that a
+ * change reaches every user.
+ */
+#ifndef SRH_DEFAULTS_H
+#define SRH_DEFAULTS_H
+
+/* A subject silent this long, in ms, hangs (smtp-split --deadline). */
+#define SRH_DEADLINE_MS 2000
+
+/* How long a piece may wait, in ms, for an fd subject or an adapter to read
+ * the one before it. */
+#define SRH_DRAIN_WAIT_MS 2000
+
+/* Runs to shrink one failure (smtp-split --shrink-runs). */
+#define SRH_SHRINK_RUNS 2000
+
+/* The most work a stream may cost fed byte by byte, against `one` for it
+ * in one piece: linear with room for constant costs per feed. */
+#define SRH_WORK_BOUND(one) (4 * (one) + 64)
+
+/* The stream the second instance reads in the reentrancy checks, and in a
+ * reentrant fuzz input that has no second stream. */
+#define SRH_PARTNER_STREAM                                                 \
+	"220-partner.example ESMTP\r\n220 ready\r\n"                       \
+	"250-partner.example\r\n250-PIPELINING\r\n250 2.0.0 SIZE 1000\r\n" \
+	"354 go ahead\r\n"
+
+/* Spell a number constant into a string (usage texts). */
+#define SRH_STR_(x) #x
+#define SRH_STR(x)  SRH_STR_(x)
+
+#endif
