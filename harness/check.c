@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "check.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,7 @@ void chk_result_free(struct chk_result *r)
 		}
 	}
 	free(r->fail);
+	sb_free(&r->error);
 	memset(r, 0, sizeof *r);
 }
 
@@ -875,7 +877,9 @@ static void run_family(struct chk_ctx *c, enum chk_family_id fam,
 	c->family = fam;
 	sbx_run(c->sh, child_family, c, stall, &res);
 	r->stats.schedules += c->sh->progress;
-	if (res.outcome != SBX_OK)
+	if (res.outcome == SBX_ERROR)
+		sbx_describe(&res, stall, &r->error);
+	else if (res.outcome != SBX_OK)
 		sandbox_failure(c, &res, fam, r, from);
 	else
 		collect(c, fam, r, from);
@@ -890,6 +894,11 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	tr_init(&c->t1);
 	tr_init(&c->tb);
 	sbx_run(c->sh, child_baseline, c, c->o->deadline_ms + 60, &res);
+	if (res.outcome == SBX_ERROR) {
+		sbx_describe(&res, 0, &r->error);
+		sbx_result_free(&res);
+		return false;
+	}
 	/* The one-piece run, and the byte-wise one if it got that far. */
 	r->stats.schedules += strcmp(c->sh->current, "sched none") == 0 ? 1 : 2;
 	if (res.outcome != SBX_OK) {
@@ -992,6 +1001,11 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 		struct chk_result *r)
 {
 	struct sbx_shared *sh = sbx_create(RESULT_CAP);
+	if (!sh) {
+		sb_addf(&r->error, "no memory for the sandbox's %u MiB: %s",
+			RESULT_CAP >> 20, strerror(errno));
+		return;
+	}
 	struct chk_opts local = *o;
 	local.run.beat = beat_sandbox; /* long runs show their progress */
 	local.run.beat_arg = sh;
@@ -1043,7 +1057,8 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 			first = false;
 		if (usable && in->pinned)
 			run_family(&c, CHK_F_PINNED, r, from);
-		for (unsigned fam = 0; usable && fam < CHK_F_COUNT; fam++) {
+		for (unsigned fam = 0;
+		     usable && !r->error.len && fam < CHK_F_COUNT; fam++) {
 			const struct chk_family_row *row = &family_rows[fam];
 			if (!(families >> fam & 1) ||
 			    !(row->shapes >> shape & 1) || n < row->min_len)

@@ -195,6 +195,9 @@ struct chk_result {
 	struct chk_failure *fail;
 	size_t nfail, cap;
 	struct chk_stats stats;
+	/* The harness could not run (no memory, no fork): what stopped it.
+	 * Nothing after it was judged; no failure is the subject's for it. */
+	struct strbuf error;
 };
 
 void chk_result_free(struct chk_result *r);

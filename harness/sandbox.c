@@ -24,10 +24,8 @@ struct sbx_shared *sbx_create(size_t result_cap)
 	size_t size = sizeof(struct sbx_shared) + result_cap;
 	struct sbx_shared *sh = mmap(NULL, size, PROT_READ | PROT_WRITE,
 				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
-		perror("smtp-split: mmap");
-		exit(2);
-	}
+	if (sh == MAP_FAILED)
+		return NULL;
 	sh->result_cap = result_cap;
 	return sh;
 }
@@ -111,14 +109,22 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	sh->current[0] = '\0';
 	sh->result_len = 0;
 	if (!log || pipe2(alive, O_CLOEXEC) != 0) {
-		perror("smtp-split: sandbox");
-		exit(2);
+		res->outcome = SBX_ERROR;
+		sb_addf(&res->log, "sandbox: %s: %s", log ? "pipe" : "tmpfile",
+			strerror(errno));
+		if (log)
+			fclose(log);
+		return;
 	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
-		perror("smtp-split: fork");
-		exit(2);
+		res->outcome = SBX_ERROR;
+		sb_addf(&res->log, "sandbox: fork: %s", strerror(errno));
+		fclose(log);
+		close(alive[0]);
+		close(alive[1]);
+		return;
 	}
 	if (pid == 0) {
 		/* A crash must end the child: take back any handler the host
@@ -223,6 +229,9 @@ void sbx_describe(const struct sbx_result *res, unsigned stall_ms,
 		break;
 	case SBX_HANG:
 		sb_addf(out, "no progress for %u ms: killed", stall_ms);
+		break;
+	case SBX_ERROR:
+		sb_add(out, res->log.s, res->log.len);
 		break;
 	}
 }

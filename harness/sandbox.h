@@ -34,6 +34,7 @@ enum sbx_outcome {
 	SBX_CRASH, /* killed by a signal, or a sanitizer's exit status */
 	SBX_EXIT,  /* exited without returning (the subject called exit) */
 	SBX_HANG,  /* no heartbeat for longer than the stall limit */
+	SBX_ERROR, /* no child: the harness could not fork (why in log) */
 };
 
 struct sbx_result {
@@ -44,7 +45,8 @@ struct sbx_result {
 	uint64_t elapsed_us;
 };
 
-/* A shared area with result_cap bytes for results. */
+/* A shared area with result_cap bytes for results; NULL, with errno, when
+ * there is no memory for it. */
 struct sbx_shared *sbx_create(size_t result_cap);
 void sbx_destroy(struct sbx_shared *sh);
 
@@ -56,7 +58,9 @@ void sbx_set_current(struct sbx_shared *sh, const char *what, size_t n);
 /* In the child: append to the result area; false when it is full. */
 bool sbx_put(struct sbx_shared *sh, const void *data, size_t n);
 
-/* Fork; the child runs fn(arg, sh) and exits; the parent waits. */
+/* Fork; the child runs fn(arg, sh) and exits; the parent waits. When no
+ * child could be started, res says SBX_ERROR: the harness's own failure,
+ * never the subject's. */
 typedef void (*sbx_fn)(void *arg, struct sbx_shared *sh);
 void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	     struct sbx_result *res);

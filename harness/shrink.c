@@ -138,6 +138,9 @@ static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
 		chk_get_str(&p, end, &v->expected);
 		chk_get_str(&p, end, &v->actual);
 		chk_get_str(&p, end, &v->detail);
+	} else if (res.outcome == SBX_ERROR) {
+		v->oracle =
+			CHK_O_COUNT; /* no verdict: the candidate is kept out */
 	} else {
 		v->oracle = res.outcome == SBX_HANG ? CHK_O_HANG : CHK_O_CRASH;
 		sbx_describe(&res, c->o->deadline_ms, &v->detail);

@@ -812,6 +812,12 @@ int main(int argc, char **argv)
 			x->model,
 		};
 		chk_stream(&o, &ci, &r);
+		if (r.error.len) {
+			fprintf(stderr, "smtp-split: %s: %s\n", x->name,
+				sb_str(&r.error));
+			rc = 2;
+			break;
+		}
 		fail_input =
 			realloc(fail_input, (r.nfail + 1) * sizeof *fail_input);
 		if (!fail_input)
@@ -848,7 +854,7 @@ int main(int argc, char **argv)
 		save_cases(&cli, &r);
 	if (cli.json_path)
 		write_json(&cli, &r, fail_input, checked, in.n, stopped);
-	rc = r.nfail ? 1 : 0;
+	rc = r.error.len ? 2 : r.nfail ? 1 : 0;
 	free(fail_input);
 	chk_result_free(&r);
 	for (size_t i = 0; i < in.n; i++) {
