@@ -947,6 +947,11 @@ static void beat_sandbox(void *sh)
 	sbx_beat(sh);
 }
 
+static void fail_sandbox(void *sh, bool harness, const char *what)
+{
+	sbx_child_fail(sh, harness, what);
+}
+
 /* The right answer for the input, if there is one: the generator's model,
  * or the reference parser with the subject's leniencies. */
 static bool answer(const struct chk_opts *o, const struct chk_input *in,
@@ -1009,6 +1014,8 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 	struct chk_opts local = *o;
 	local.run.beat = beat_sandbox; /* long runs show their progress */
 	local.run.beat_arg = sh;
+	local.run.fail = fail_sandbox;
+	local.run.fail_arg = sh;
 	if (in->model) { /* many streams: fewer schedules each */
 		if (local.random_count > 20)
 			local.random_count = 20;

@@ -26,13 +26,23 @@ static void piece_bounds(const struct sched *sc, size_t n, size_t j,
 	*end = j < sc->ncuts ? sc->cuts[j].at : n;
 }
 
-static void *must_create(const struct srh_subject *s, struct tr_transcript *t)
+static void fail(const struct run_opts *o, bool harness, const char *what)
+{
+	if (o->fail)
+		o->fail(o->fail_arg, harness, what);
+	fprintf(stderr, "%s\n", what);
+	abort();
+}
+
+static void *must_create(const struct srh_subject *s, const struct run_opts *o,
+			 struct tr_transcript *t)
 {
 	void *self = s->create(&t->rec);
 	if (!self) {
-		fprintf(stderr, "smtp-split: subject %s: create() failed\n",
-			s->name);
-		_exit(3);
+		char what[300];
+		snprintf(what, sizeof what, "subject %s: create() failed",
+			 s->name);
+		fail(o, false, what);
 	}
 	return self;
 }
@@ -76,7 +86,7 @@ void run_push(const struct srh_subject *s, const struct run_opts *o,
 	      struct tr_transcript *t)
 {
 	struct guard g;
-	void *self = must_create(s, t);
+	void *self = must_create(s, o, t);
 
 	guard_init(&g, o->guard);
 	for (size_t j = 0; j <= sc->ncuts; j++) {
@@ -96,7 +106,7 @@ void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
 			  const struct sched *sb, struct tr_transcript *tb)
 {
 	struct guard g;
-	void *x = must_create(s, ta), *y = must_create(s, tb);
+	void *x = must_create(s, o, ta), *y = must_create(s, o, tb);
 
 	guard_init(&g, o->guard);
 	for (size_t j = 0; j <= sa->ncuts || j <= sb->ncuts; j++) {
@@ -120,7 +130,7 @@ void run_push_reused(const struct srh_subject *s, const struct run_opts *o,
 {
 	struct guard g;
 	struct sched none = {0};
-	void *self = must_create(s, t);
+	void *self = must_create(s, o, t);
 
 	guard_init(&g, o->guard);
 	if (first_len)
@@ -145,7 +155,7 @@ uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
 		return 0;
 	tr_init(&t);
 	guard_init(&g, o->guard);
-	void *self = must_create(s, &t);
+	void *self = must_create(s, o, &t);
 	for (size_t j = 0; j <= sc->ncuts; j++) {
 		if ((j & 255) == 0)
 			beat(o);
@@ -254,16 +264,12 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 	int sv[2];
 	pthread_t reader;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
-		perror("smtp-split: socketpair");
-		_exit(3);
-	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		fail(o, true, "the fd shape's socket pair: no socket");
 	struct reader_arg arg = {s, sv[1], t, false, 0};
 	t->fed = 0; /* fd events are not tagged */
-	if (pthread_create(&reader, NULL, reader_main, &arg) != 0) {
-		perror("smtp-split: pthread_create");
-		_exit(3);
-	}
+	if (pthread_create(&reader, NULL, reader_main, &arg) != 0)
+		fail(o, true, "the fd shape's reader: no thread");
 	for (size_t j = 0; j <= sc->ncuts; j++) {
 		size_t start, end;
 		piece_bounds(sc, n, j, &start, &end);

@@ -17,6 +17,11 @@ struct run_opts {
 	 * watchdog (sandbox.h). NULL: none. */
 	void (*beat)(void *arg);
 	void *beat_arg;
+	/* The run cannot go on: the subject's create() gave NULL (harness
+	 * false), or the harness has no socket or thread (harness true).
+	 * Does not return. NULL: what is printed, then abort(). */
+	void (*fail)(void *arg, bool harness, const char *what);
+	void *fail_arg;
 	bool guard;		/* guard pages around pieces (push) */
 	unsigned drain_wait_ms; /* fd: longest wait for the reader to drain */
 };

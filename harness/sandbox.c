@@ -106,6 +106,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	sh->heartbeat = 0;
 	sh->progress = 0;
 	sh->done = 0;
+	sh->harness_failed = 0;
 	sh->current[0] = '\0';
 	sh->result_len = 0;
 	if (!log || pipe2(alive, O_CLOEXEC) != 0) {
@@ -195,6 +196,8 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	} else if (WIFSIGNALED(status)) {
 		res->outcome = SBX_CRASH;
 		res->signal = WTERMSIG(status);
+	} else if (WEXITSTATUS(status) != 0 && sh->harness_failed) {
+		res->outcome = SBX_ERROR;
 	} else if (WEXITSTATUS(status) != 0) {
 		/* Sanitizers report, then exit non-zero. */
 		res->outcome = SBX_CRASH;
@@ -202,6 +205,14 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	} else {
 		res->outcome = sh->done ? SBX_OK : SBX_EXIT;
 	}
+}
+
+void sbx_child_fail(struct sbx_shared *sh, bool harness, const char *what)
+{
+	sh->harness_failed = harness;
+	fprintf(stderr, "%s\n", what);
+	fflush(stderr);
+	_exit(3);
 }
 
 void sbx_result_free(struct sbx_result *res)

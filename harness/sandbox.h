@@ -21,6 +21,7 @@
 
 struct sbx_shared {
 	volatile uint64_t heartbeat;
+	volatile int harness_failed;   /* the child ended by sbx_child_fail */
 	volatile uint64_t progress;    /* free for the child's counters */
 	volatile int done;	       /* the child finished normally */
 	char current[SBX_CURRENT_MAX]; /* what the child is doing */
@@ -55,6 +56,9 @@ void sbx_beat(struct sbx_shared *sh);
 /* what: n bytes; n >= SBX_CURRENT_MAX records "a step too long to
  * record" (what may then be cut short, it is not read). */
 void sbx_set_current(struct sbx_shared *sh, const char *what, size_t n);
+/* In the child: end it, saying what stopped it (to its log); harness:
+ * the harness's own failure (SBX_ERROR), else a crash of the subject. */
+void sbx_child_fail(struct sbx_shared *sh, bool harness, const char *what);
 /* In the child: append to the result area; false when it is full. */
 bool sbx_put(struct sbx_shared *sh, const void *data, size_t n);
 
