@@ -1,6 +1,9 @@
 /*
- * check_impl.h - what check.c shares with shrink.c: the state a child
- * process works with, and the steps that judge one schedule.
+ * check_impl.h - what the tester core's files share: the state a child
+ * process works with (struct chk_ctx) and the steps that judge one
+ * schedule. check.c drives; baseline.c and families.c run in children;
+ * judge.c judges; channel.c carries a child's step and failure back;
+ * shrink.c reruns candidates.
  */
 #ifndef SRH_CHECK_IMPL_H
 #define SRH_CHECK_IMPL_H
@@ -51,6 +54,25 @@ struct chk_failure *chk_add_failure(struct chk_result *r,
 				    const struct chk_opts *opts,
 				    enum chk_oracle o, enum chk_shape shape,
 				    enum chk_family_id family);
+
+/* Has the run's --budget passed? */
+bool chk_over_budget(const struct chk_opts *o);
+/* In the child: write its failure to the result area (check.c collect()
+ * reads it): the oracle, the prefix, the schedule, the expected and
+ * actual transcripts (expected NULL: from the baselines) and a detail. */
+void chk_report(struct chk_ctx *c, enum chk_oracle oracle,
+		const struct sched *s, long prefix,
+		const struct tr_transcript *actual, const char *expected,
+		const char *detail);
+/* Children (sandbox.h sbx_fn), arg a struct chk_ctx: c->family's
+ * schedules (families.c); the baselines into the result area
+ * (baseline.c). */
+void chk_child_family(void *arg, struct sbx_shared *sh);
+void chk_child_baseline(void *arg, struct sbx_shared *sh);
+/* The one-piece transcript against in's right answer, if it has one:
+ * a model, pipeline or diff failure appended to r (baseline.c). */
+void chk_check_answers(struct chk_ctx *c, const struct chk_input *in,
+		       struct chk_result *r);
 
 /* Shrink f in place (shrink.c). */
 void shrink_failure(struct chk_ctx *c, struct chk_failure *f);

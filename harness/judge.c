@@ -1,0 +1,168 @@
+/*
+ * judge.c - pure judges: a stream's framing, one schedule's transcript
+ * against the baselines (split, prompt), and a one-piece transcript
+ * against the right answer (model, diff, pipeline).
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_impl.h"
+#include "smtp_reply.h"
+
+void chk_frame(struct chk_ctx *c)
+{
+	struct srp_config cfg = {SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES |
+					 SRP_LENIENT_CODE_MISMATCH |
+					 SRP_LENIENT_8BIT,
+				 SRP_LINE_CAPACITY, SIZE_MAX, SIZE_MAX};
+	struct srp_parser *p = malloc(sizeof *p);
+	size_t off = 0, used, cap = 16;
+
+	c->ends = malloc(cap * sizeof *c->ends);
+	if (!p || !c->ends)
+		abort();
+	c->nends = 0;
+	c->framing_err = c->n;
+	srp_init(p, &cfg);
+	while (off < c->n) {
+		enum srp_status st =
+			srp_feed(p, c->in + off, c->n - off, &used);
+		off += used;
+		if (st == SRP_ERROR) {
+			c->framing_err = (size_t)srp_error(p)->offset;
+			break;
+		}
+		if (st != SRP_REPLY)
+			continue;
+		if (c->nends == cap) {
+			cap *= 2;
+			c->ends = realloc(c->ends, cap * sizeof *c->ends);
+			if (!c->ends)
+				abort();
+		}
+		c->ends[c->nends++] = (uint32_t)off;
+	}
+	free(p);
+}
+
+static uint64_t due(const struct sched *s, size_t n, uint64_t e)
+{
+	if (e == TR_FED_EOF)
+		return e;
+	for (size_t i = 0; i < s->ncuts; i++)
+		if (s->cuts[i].at >= e)
+			return s->cuts[i].at;
+	return n;
+}
+
+/* t0 with the tags due under s, for showing what was expected. */
+void chk_format_expected(const struct chk_ctx *c, const struct sched *s,
+			 bool tags, struct strbuf *out)
+{
+	struct tr_transcript e = c->t0;
+	struct tr_event *ev = NULL;
+
+	if (tags && c->tags_ok) {
+		ev = malloc((c->t0.nev + 1) * sizeof *ev);
+		if (!ev)
+			abort();
+		memcpy(ev, c->t0.ev, c->t0.nev * sizeof *ev);
+		for (size_t i = 0; i < c->t0.nev; i++)
+			ev[i].fed = due(s, c->n, c->t1.ev[i].fed);
+		e.ev = ev;
+	}
+	tr_format(&e, out, tags && c->tags_ok);
+	free(ev);
+}
+
+/* ---- judging one schedule -----------------------------------------------
+ */
+
+/* Promptness: every event when it was due, and no reply held back until
+ * the end-of-input call. */
+bool chk_tags_fine(const struct chk_ctx *c, const struct tr_transcript *t,
+		   const struct sched *s, struct strbuf *why)
+{
+	for (size_t i = 0; i < t->nev; i++) {
+		const struct tr_event *e = &t->ev[i];
+		if (e->kind == TR_REPLY && e->fed == TR_FED_EOF) {
+			sb_addf(why,
+				"reply %zu (code %03u) was reported only by "
+				"the end-of-input call, not by the feed that "
+				"completed it",
+				i + 1, e->code);
+			return false;
+		}
+		if (!c->tags_ok || i >= c->t1.nev)
+			continue;
+		uint64_t want = due(s, c->n, c->t1.ev[i].fed);
+		if (e->fed != want) {
+			sb_addf(why,
+				"event %zu was reported after %llu bytes were "
+				"fed; it was due once %llu were",
+				i + 1, (unsigned long long)e->fed,
+				(unsigned long long)want);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Run s; returns the oracle that fails, or CHK_O_COUNT. */
+enum chk_oracle chk_judge(struct chk_ctx *c, const struct sched *s,
+			  struct strbuf *why)
+{
+	chk_run_one(c, c->in, c->n, s, &c->t);
+	if (!tr_equal(&c->t, &c->t0))
+		return CHK_O_SPLIT;
+	if (c->shape == CHK_PUSH && !chk_tags_fine(c, &c->t, s, why))
+		return CHK_O_PROMPT;
+	return CHK_O_COUNT;
+}
+
+enum chk_oracle chk_conform(const struct tr_transcript *got,
+			    const struct tr_transcript *want, unsigned reports,
+			    enum chk_oracle kind, struct strbuf *why)
+{
+	size_t have = tr_replies(got), need = tr_replies(want);
+	const struct tr_event *gl = tr_last(got), *wl = tr_last(want);
+	bool got_error = gl && gl->kind == TR_ERROR;
+	bool want_error = wl && wl->kind == TR_ERROR;
+
+	if (!got_error && !want_error && have != need) {
+		sb_addf(why,
+			"%zu repl%s reported where the stream answers %zu "
+			"command%s",
+			have, have == 1 ? "y" : "ies", need,
+			need == 1 ? "" : "s");
+		return CHK_O_PIPELINE;
+	}
+	for (size_t i = 0; i < got->nev || i < want->nev; i++) {
+		if (i >= got->nev || i >= want->nev) {
+			sb_addf(why, "event %zu is missing on one side", i + 1);
+			return kind;
+		}
+		const struct tr_event *g = &got->ev[i], *w = &want->ev[i];
+		bool same;
+		if (g->kind == TR_ERROR && w->kind == TR_ERROR)
+			same = g->err == w->err &&
+			       (!(reports & SRH_REPORTS_OFFSETS) ||
+				g->offset == w->offset);
+		else if (g->kind == TR_REPLY && w->kind == TR_REPLY &&
+			 !(reports & SRH_REPORTS_ESC)) {
+			struct tr_event x = *g;
+			memcpy(x.esc, w->esc, sizeof x.esc);
+			struct tr_transcript gx = *got;
+			gx.ev = &x;
+			gx.nev = 1;
+			same = tr_event_equal(&gx, 0, want, i);
+		} else
+			same = tr_event_equal(got, i, want, i);
+		if (!same) {
+			sb_addf(why, "event %zu differs", i + 1);
+			return kind;
+		}
+	}
+	return CHK_O_COUNT;
+}
