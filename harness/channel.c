@@ -63,7 +63,7 @@ void chk_report(struct chk_ctx *c, enum chk_oracle oracle,
 {
 	struct strbuf a = {0}, sched = {0}, e = {0};
 	int o = (int)oracle;
-	bool tags = oracle == CHK_O_PROMPT;
+	bool tags = chk_oracle_tags(oracle);
 
 	if (s)
 		sched_format(s, &sched);

@@ -30,26 +30,35 @@
 
 #define RESULT_CAP (8u << 20)
 
-static const char *const oracle_names[] = {
-#define CHK_ORACLE_NAME(id, name, what) name,
-	CHK_ORACLES(CHK_ORACLE_NAME)
-#undef CHK_ORACLE_NAME
-};
-
-static const char *const oracle_whats[] = {
-#define CHK_ORACLE_WHAT(id, name, what) what,
-	CHK_ORACLES(CHK_ORACLE_WHAT)
-#undef CHK_ORACLE_WHAT
+static const struct {
+	const char *name, *what;
+	enum chk_judged judged;
+	bool tags;
+} oracle_rows[] = {
+#define CHK_ORACLE_ROW(id, name, judged, tags, what) \
+	[CHK_O_##id] = {name, what, judged, tags},
+	CHK_ORACLES(CHK_ORACLE_ROW)
+#undef CHK_ORACLE_ROW
 };
 
 const char *chk_oracle_name(enum chk_oracle o)
 {
-	return o < CHK_O_COUNT ? oracle_names[o] : "?";
+	return o < CHK_O_COUNT ? oracle_rows[o].name : "?";
 }
 
 const char *chk_oracle_what(enum chk_oracle o)
 {
-	return o < CHK_O_COUNT ? oracle_whats[o] : "?";
+	return o < CHK_O_COUNT ? oracle_rows[o].what : "?";
+}
+
+enum chk_judged chk_oracle_judged(enum chk_oracle o)
+{
+	return o < CHK_O_COUNT ? oracle_rows[o].judged : CHK_BY_CHECK;
+}
+
+bool chk_oracle_tags(enum chk_oracle o)
+{
+	return o < CHK_O_COUNT && oracle_rows[o].tags;
 }
 
 double chk_now(void)

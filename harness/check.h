@@ -91,44 +91,50 @@ const char *chk_family_name(enum chk_family_id f);
  * the unknown name in bad. */
 bool chk_families_parse(const char *list, unsigned *bits, struct strbuf *bad);
 
-/* What each oracle is called in reports. */
-#define CHK_ORACLES(X)                                                        \
-	X(CRASH, "crash", "the subject crashed or a sanitizer fired")         \
-	X(HANG, "hang", "the subject made no progress before the deadline")   \
-	X(SPLIT, "split", "the transcript depends on how the stream was cut") \
-	X(PROMPT, "prompt",                                                   \
-	  "a reply was reported later than the feed that "                    \
-	  "completed it")                                                     \
-	X(PREFIX, "prefix",                                                   \
-	  "end of input after a prefix gave the wrong "                       \
-	  "replies or no truncation error")                                   \
-	X(REENTRANT, "reentrant",                                             \
-	  "two instances used alternately disturbed "                         \
-	  "each other")                                                       \
-	X(REUSE, "reuse",                                                     \
-	  "an instance reset and fed again differs from a "                   \
-	  "new one")                                                          \
-	X(WORK, "work",                                                       \
-	  "the work grew faster than the bytes under small "                  \
-	  "pieces")                                                           \
-	X(CONTRACT, "contract",                                               \
-	  "what the subject reported breaks the subject contract "            \
-	  "(fuzz targets)")                                                   \
-	X(EXPECTED, "expected",                                               \
-	  "the transcript differs from the expected "                         \
-	  "one kept beside the input")                                        \
-	X(MODEL, "model",                                                     \
-	  "the transcript differs from what the generator's model says a "    \
-	  "correct parser reports")                                           \
-	X(PIPELINE, "pipeline",                                               \
-	  "a different number of replies than the commands the stream "       \
-	  "answers, and no error")                                            \
-	X(DIFF, "diff",                                                       \
-	  "the transcript differs from the reference parser's (with the "     \
+/* How an oracle judges, which is how its failures shrink: the run itself
+ * (crash, hang: under the failing schedule alone), one schedule against
+ * the baselines, the one-piece transcript against the right answer, or a
+ * whole family's check (not shrunk by schedule). */
+enum chk_judged { CHK_BY_RUN, CHK_BY_SCHEDULE, CHK_BY_ANSWER, CHK_BY_CHECK };
+
+/* The oracles, one row each: X(ID, name, judged, tags, what). tags: its
+ * transcripts show when each event was reported. */
+#define CHK_ORACLES(X)                                                     \
+	X(CRASH, "crash", CHK_BY_RUN, false,                               \
+	  "the subject crashed or a sanitizer fired")                      \
+	X(HANG, "hang", CHK_BY_RUN, false,                                 \
+	  "the subject made no progress before the deadline")              \
+	X(SPLIT, "split", CHK_BY_SCHEDULE, false,                          \
+	  "the transcript depends on how the stream was cut")              \
+	X(PROMPT, "prompt", CHK_BY_SCHEDULE, true,                         \
+	  "a reply was reported later than the feed that completed it")    \
+	X(PREFIX, "prefix", CHK_BY_CHECK, false,                           \
+	  "end of input after a prefix gave the wrong replies or no "      \
+	  "truncation error")                                              \
+	X(REENTRANT, "reentrant", CHK_BY_CHECK, false,                     \
+	  "two instances used alternately disturbed each other")           \
+	X(REUSE, "reuse", CHK_BY_CHECK, false,                             \
+	  "an instance reset and fed again differs from a new one")        \
+	X(WORK, "work", CHK_BY_CHECK, false,                               \
+	  "the work grew faster than the bytes under small pieces")        \
+	X(CONTRACT, "contract", CHK_BY_CHECK, false,                       \
+	  "what the subject reported breaks the subject contract (fuzz "   \
+	  "targets)")                                                      \
+	X(EXPECTED, "expected", CHK_BY_CHECK, false,                       \
+	  "the transcript differs from the expected one kept beside the "  \
+	  "input")                                                         \
+	X(MODEL, "model", CHK_BY_ANSWER, false,                            \
+	  "the transcript differs from what the generator's model says a " \
+	  "correct parser reports")                                        \
+	X(PIPELINE, "pipeline", CHK_BY_ANSWER, false,                      \
+	  "a different number of replies than the commands the stream "    \
+	  "answers, and no error")                                         \
+	X(DIFF, "diff", CHK_BY_ANSWER, false,                              \
+	  "the transcript differs from the reference parser's (with the "  \
 	  "leniencies the subject declares)")
 
 enum chk_oracle {
-#define CHK_ORACLE_ENUM(id, name, what) CHK_O_##id,
+#define CHK_ORACLE_ENUM(id, name, judged, tags, what) CHK_O_##id,
 	CHK_ORACLES(CHK_ORACLE_ENUM)
 #undef CHK_ORACLE_ENUM
 		CHK_O_COUNT
@@ -136,6 +142,10 @@ enum chk_oracle {
 
 const char *chk_oracle_name(enum chk_oracle o);
 const char *chk_oracle_what(enum chk_oracle o);
+/* How o judges (CHK_BY_CHECK past the last). */
+enum chk_judged chk_oracle_judged(enum chk_oracle o);
+/* Do o's transcripts show when each event was reported? */
+bool chk_oracle_tags(enum chk_oracle o);
 
 struct chk_opts {
 	const struct srh_subject *subject;

@@ -25,7 +25,7 @@ struct candidate {
 
 static bool answer_based(enum chk_oracle o)
 {
-	return o == CHK_O_MODEL || o == CHK_O_PIPELINE || o == CHK_O_DIFF;
+	return chk_oracle_judged(o) == CHK_BY_ANSWER;
 }
 
 /* In the child: the one-piece transcript against the right answer. */
@@ -86,7 +86,7 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 		chk_put_str(sh, sb_str(&why));
 		return;
 	}
-	if (k->target == CHK_O_CRASH || k->target == CHK_O_HANG) {
+	if (chk_oracle_judged(k->target) == CHK_BY_RUN) {
 		/* Only the candidate schedule: a crash elsewhere would not
 		 * be this failure. */
 		int o = CHK_O_COUNT;
@@ -109,7 +109,7 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 	}
 	chk_set_current(&c, "sched", k->s, -1);
 	int o = (int)chk_judge(&c, k->s, &why);
-	bool tags = o == CHK_O_PROMPT;
+	bool tags = chk_oracle_tags((enum chk_oracle)o);
 	chk_format_expected(&c, k->s, tags, &e);
 	tr_format(&c.t, &a, tags);
 	sbx_put(sh, &o, sizeof o);
@@ -469,8 +469,8 @@ void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 	const struct chk_family_row *row = chk_family_row(f->family);
 	bool schedule_based =
 		f->prefix < 0 &&
-		(f->oracle == CHK_O_SPLIT || f->oracle == CHK_O_PROMPT ||
-		 f->oracle == CHK_O_CRASH || f->oracle == CHK_O_HANG) &&
+		(chk_oracle_judged(f->oracle) == CHK_BY_RUN ||
+		 chk_oracle_judged(f->oracle) == CHK_BY_SCHEDULE) &&
 		(!row || row->schedules);
 
 	if (!schedule_based || f->whole_run)

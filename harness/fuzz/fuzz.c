@@ -177,7 +177,7 @@ _Noreturn void fuzz_fail(const struct fuzz_env *e, enum chk_oracle o,
 	}
 	show("  expected", want);
 	show("  actual", got);
-	if (o != CHK_O_SPLIT && o != CHK_O_PROMPT) {
+	if (chk_oracle_judged(o) != CHK_BY_SCHEDULE) {
 		sb_free(&b);
 		fflush(stderr);
 		abort();
