@@ -335,6 +335,10 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 	local.run.beat_arg = sh;
 	local.run.fail = fail_sandbox;
 	local.run.fail_arg = sh;
+	/* Each child gets a copy of it, empty: its runs keep their pages. */
+	struct guard arena;
+	guard_init(&arena, local.run.guard);
+	local.run.arena = &arena;
 	if (in->model) { /* many streams: fewer schedules each */
 		if (local.random_count > 20)
 			local.random_count = 20;

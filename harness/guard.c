@@ -105,6 +105,19 @@ struct guard_mark guard_mark(const struct guard *g)
 	return m;
 }
 
+void guard_recycle(struct guard *g)
+{
+	if (!g->enabled || g->nmaps == 0)
+		return;
+	/* Used up, or a big piece made more reservations: start over in the
+	 * first, the others unmapped. */
+	size_t ps = page_size();
+	if (g->nmaps > 1 || g->left < 64 * ps) {
+		struct guard_mark m = {1, g->maps[0].base, g->maps[0].size};
+		guard_rewind(g, m);
+	}
+}
+
 void guard_rewind(struct guard *g, struct guard_mark m)
 {
 	/* Reservations made since: unmapped. The one the mark is in: its

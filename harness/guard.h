@@ -48,4 +48,12 @@ struct guard_mark {
 struct guard_mark guard_mark(const struct guard *g);
 void guard_rewind(struct guard *g, struct guard_mark m);
 
+/* Between runs, once every instance that saw a piece is destroyed: keep
+ * the pages for the next run rather than unmap them. Carving goes on where
+ * it was and starts over in the first reservation only once that is used
+ * up, so a pointer a destroyed instance left behind still faults for as
+ * long as it can; fresh pages cost a fault and zeroing each, reused ones
+ * none. */
+void guard_recycle(struct guard *g);
+
 #endif

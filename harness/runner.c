@@ -74,6 +74,24 @@ static void feed_piece(const struct srh_subject *s, void *self, struct guard *g,
 	guard_retire(g, piece, end - start);
 }
 
+/* The run's guard: the kept arena, or its own. */
+static struct guard *guard_begin(const struct run_opts *o, struct guard *own)
+{
+	if (o->arena)
+		return o->arena;
+	guard_init(own, o->guard);
+	return own;
+}
+
+/* Every instance that saw the run's pieces is destroyed. */
+static void guard_end(const struct run_opts *o, struct guard *g)
+{
+	if (g == o->arena)
+		guard_recycle(g);
+	else
+		guard_release(g);
+}
+
 static void finish(const struct srh_subject *s, void *self,
 		   struct tr_transcript *t)
 {
@@ -85,18 +103,18 @@ void run_push(const struct srh_subject *s, const struct run_opts *o,
 	      const unsigned char *in, size_t n, const struct sched *sc,
 	      struct tr_transcript *t)
 {
-	struct guard g;
+	struct guard own;
 	void *self = must_create(s, o, t);
+	struct guard *g = guard_begin(o, &own);
 
-	guard_init(&g, o->guard);
 	for (size_t j = 0; j <= sc->ncuts; j++) {
 		if ((j & 255) == 0)
 			beat(o);
-		feed_piece(s, self, &g, in, n, sc, j, t);
+		feed_piece(s, self, g, in, n, sc, j, t);
 	}
 	finish(s, self, t);
 	s->destroy(self);
-	guard_release(&g);
+	guard_end(o, g);
 }
 
 void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
@@ -105,42 +123,42 @@ void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
 			  const unsigned char *b, size_t nb,
 			  const struct sched *sb, struct tr_transcript *tb)
 {
-	struct guard g;
+	struct guard own;
 	void *x = must_create(s, o, ta), *y = must_create(s, o, tb);
+	struct guard *g = guard_begin(o, &own);
 
-	guard_init(&g, o->guard);
 	for (size_t j = 0; j <= sa->ncuts || j <= sb->ncuts; j++) {
 		if ((j & 255) == 0)
 			beat(o);
 		if (j <= sa->ncuts)
-			feed_piece(s, x, &g, a, na, sa, j, ta);
+			feed_piece(s, x, g, a, na, sa, j, ta);
 		if (j <= sb->ncuts)
-			feed_piece(s, y, &g, b, nb, sb, j, tb);
+			feed_piece(s, y, g, b, nb, sb, j, tb);
 	}
 	finish(s, x, ta);
 	finish(s, y, tb);
 	s->destroy(x);
 	s->destroy(y);
-	guard_release(&g);
+	guard_end(o, g);
 }
 
 void run_push_reused(const struct srh_subject *s, const struct run_opts *o,
 		     const unsigned char *first, size_t first_len,
 		     const unsigned char *in, size_t n, struct tr_transcript *t)
 {
-	struct guard g;
+	struct guard own;
 	struct sched none = {0};
 	void *self = must_create(s, o, t);
+	struct guard *g = guard_begin(o, &own);
 
-	guard_init(&g, o->guard);
 	if (first_len)
-		feed_piece(s, self, &g, first, first_len, &none, 0, t);
+		feed_piece(s, self, g, first, first_len, &none, 0, t);
 	s->reset(self);
 	tr_clear(t);
-	feed_piece(s, self, &g, in, n, &none, 0, t);
+	feed_piece(s, self, g, in, n, &none, 0, t);
 	finish(s, self, t);
 	s->destroy(self);
-	guard_release(&g);
+	guard_end(o, g);
 }
 
 uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
@@ -148,23 +166,23 @@ uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
 		       const struct sched *sc)
 {
 	struct tr_transcript t;
-	struct guard g;
+	struct guard own;
 	uint64_t work = 0;
 
 	if (!s->work)
 		return 0;
 	tr_init(&t);
-	guard_init(&g, o->guard);
+	struct guard *g = guard_begin(o, &own);
 	void *self = must_create(s, o, &t);
 	for (size_t j = 0; j <= sc->ncuts; j++) {
 		if ((j & 255) == 0)
 			beat(o);
-		feed_piece(s, self, &g, in, n, sc, j, &t);
+		feed_piece(s, self, g, in, n, sc, j, &t);
 	}
 	finish(s, self, &t);
 	work = s->work(self);
 	s->destroy(self);
-	guard_release(&g);
+	guard_end(o, g);
 	tr_free(&t);
 	return work;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "guard.h"
 #include "schedule.h"
 #include "subject.h"
 #include "transcript.h"
@@ -22,7 +23,10 @@ struct run_opts {
 	 * Does not return. NULL: what is printed, then abort(). */
 	void (*fail)(void *arg, bool harness, const char *what);
 	void *fail_arg;
-	bool guard;		/* guard pages around pieces (push) */
+	bool guard; /* guard pages around pieces (push) */
+	/* Guard pages kept from run to run (guard_recycle); NULL: each run
+	 * maps its own. One process's: set it in the child that runs. */
+	struct guard *arena;
 	unsigned drain_wait_ms; /* fd: longest wait for the reader to drain */
 };
 
