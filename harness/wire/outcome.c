@@ -699,6 +699,14 @@ static void say_reply(struct strbuf *why, const struct strbuf *reply)
 
 /* Does r hold a whole reply: a final line ("250 ..." or "250") that its
  * line end closes? */
+/* Is line (its LF gone) a reply's final line, "250 text" or "250"? */
+static bool final_line(struct span line)
+{
+	if (line.n && line.p[line.n - 1] == '\r')
+		line.n--;
+	return is_code(line) && (line.n == 3 || line.p[3] == ' ');
+}
+
 static bool reply_complete(const struct strbuf *r)
 {
 	const char *p = sb_str(r);
@@ -708,10 +716,7 @@ static bool reply_complete(const struct strbuf *r)
 		const char *nl = memchr(p, '\n', n);
 		if (!nl)
 			return false;
-		struct span line = {p, (size_t)(nl - p)};
-		if (line.n && line.p[line.n - 1] == '\r')
-			line.n--;
-		if (is_code(line) && (line.n == 3 || line.p[3] == ' '))
+		if (final_line((struct span){p, (size_t)(nl - p)}))
 			return true;
 		n -= (size_t)(nl - p) + 1;
 		p = nl + 1;
@@ -818,10 +823,7 @@ static bool final_2xx(const struct strbuf *reply, bool sound)
 	size_t end = reply->len - 1, start = end;
 	while (start > 0 && sb_str(reply)[start - 1] != '\n')
 		start--;
-	struct span line = {sb_str(reply) + start, end - start};
-	if (line.n && line.p[line.n - 1] == '\r')
-		line.n--;
-	return is_code(line) && (line.n == 3 || line.p[3] == ' ');
+	return final_line((struct span){sb_str(reply) + start, end - start});
 }
 
 /* Did a recipient have a 2xx in the transaction that exchange i (an end
