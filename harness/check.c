@@ -79,7 +79,7 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	if (s && s->read_fd)
 		o->shapes |= 1u << CHK_FD;
 	o->families = CHK_ALL;
-	o->run.guard = true;
+	o->run.guard = GUARD_KEYS;
 	o->run.drain_wait_ms = 1000;
 	o->run.beat = NULL;
 	o->pairs_max = 160;

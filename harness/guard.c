@@ -1,12 +1,13 @@
 /*
- * guard.c - see guard.h. Pieces are carved out of large no-access
- * reservations, each piece's pages made accessible while it is fed: two
- * mprotect calls a piece, however small. Poisoned pieces stay reserved
- * until guard_release() or a guard_rewind() past them, so their addresses
- * are not reused by a later piece while a retained pointer could still
- * silently read new data through them.
+ * guard.c - see guard.h. GUARD_PAGES carves pieces out of large no-access
+ * reservations, each piece's pages made accessible while it is fed.
+ * Poisoned pieces stay reserved until guard_release() or a guard_rewind()
+ * past them, so their addresses are not reused by a later piece while a
+ * retained pointer could still silently read new data through them.
+ * GUARD_KEYS does the same for pieces of up to a page with protection
+ * keys, falling back to the pages for bigger ones.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include "guard.h"
 
 #include <stdint.h>
@@ -15,17 +16,122 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* One-page slots in the key reservation, each tagged with its key the
+ * first time it is used (a system call a slot, once per process). */
+#define KEY_SLOTS 1024
+#define NO_KEYS SIZE_MAX
+
 static size_t page_size(void)
 {
 	long ps = sysconf(_SC_PAGESIZE);
 	return ps > 0 ? (size_t)ps : 4096;
 }
 
-void guard_init(struct guard *g, bool enabled)
+void guard_init(struct guard *g, enum guard_mode mode)
 {
 	memset(g, 0, sizeof *g);
-	g->enabled = enabled;
+	g->mode = mode;
+	g->page = page_size();
 }
+
+/* ---- protection keys ----------------------------------------------------
+ */
+
+static void keys_free(struct guard *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pkey_free(g->keys[i]);
+}
+
+/* Keys and tagged slots, or NO_KEYS where the CPU or kernel has none. */
+static void keys_setup(struct guard *g)
+{
+	size_t n = 0, ps = g->page;
+
+	while (n < GUARD_MAX_KEYS) {
+		int k = pkey_alloc(0, PKEY_DISABLE_ACCESS);
+		if (k < 0)
+			break;
+		g->keys[n++] = k;
+	}
+	g->nkeys = NO_KEYS;
+	if (n < 2) { /* the page after a piece needs another key */
+		keys_free(g, n);
+		return;
+	}
+	unsigned char *base =
+		mmap(NULL, (KEY_SLOTS + 1) * ps, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		keys_free(g, n);
+		return;
+	}
+	/* Whether the kernel tags pages: the first slot. */
+	if (pkey_mprotect(base, ps, PROT_READ | PROT_WRITE, g->keys[0]) != 0) {
+		munmap(base, (KEY_SLOTS + 1) * ps);
+		keys_free(g, n);
+		return;
+	}
+	g->nkeys = n;
+	g->slots = base;
+	g->nslots = KEY_SLOTS;
+	g->ntagged = 1;
+	g->cur = g->none_end = 0;
+}
+
+bool guard_uses_keys(const struct guard *g)
+{
+	return g->mode == GUARD_KEYS && g->nkeys != 0 && g->nkeys != NO_KEYS;
+}
+
+static bool in_slots(const struct guard *g, const unsigned char *p)
+{
+	return guard_uses_keys(g) && p >= g->slots &&
+	       p < g->slots + g->nslots * g->page;
+}
+
+/* Slots from `from` on are used again: accessible to their keys. */
+static void slots_reopen(struct guard *g, size_t from)
+{
+	size_t ps = g->page;
+	if (from < g->none_end) {
+		if (mprotect(g->slots + from * ps, (g->none_end - from) * ps,
+			     PROT_READ | PROT_WRITE) != 0)
+			abort();
+		g->none_end = from;
+	}
+}
+
+static unsigned char *slot_piece(struct guard *g, const void *data,
+				 size_t len)
+{
+	size_t ps = g->page, c = g->cur++;
+
+	/* Untagged slots are no-access: a read past the last tagged one
+	 * faults as well. */
+	if (c == g->ntagged) {
+		if (pkey_mprotect(g->slots + c * ps, ps, PROT_READ | PROT_WRITE,
+				  g->keys[c % g->nkeys]) != 0)
+			abort();
+		g->ntagged++;
+	}
+
+	/* A retired slot with this slot's key must be no-access: all of
+	 * them before c, in one call every nkeys slots. */
+	if (c - g->none_end >= g->nkeys) {
+		if (mprotect(g->slots + g->none_end * ps,
+			     (c - g->none_end) * ps, PROT_NONE) != 0)
+			abort();
+		g->none_end = c;
+	}
+	pkey_set(g->keys[c % g->nkeys], 0);
+	unsigned char *piece = g->slots + (c + 1) * ps - len;
+	memcpy(piece, data, len);
+	return piece;
+}
+
+/* ---- pages ---------------------------------------------------------------
+ */
 
 static void remember(struct guard *g, void *base, size_t size)
 {
@@ -42,17 +148,10 @@ static void remember(struct guard *g, void *base, size_t size)
 
 #define RESERVE (16u << 20)
 
-unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
+static unsigned char *page_piece(struct guard *g, const void *data,
+				 size_t len)
 {
-	if (!g->enabled) {
-		unsigned char *p = malloc(len ? len : 1);
-		if (!p)
-			abort();
-		if (len)
-			memcpy(p, data, len);
-		return p;
-	}
-	size_t ps = page_size();
+	size_t ps = g->page;
 	size_t data_pages = (len + ps - 1) / ps;
 	size_t need = (data_pages + 1) * ps; /* the data, then a guard */
 	if (g->left < need) {
@@ -78,13 +177,41 @@ unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
 	return piece;
 }
 
+unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
+{
+	if (g->mode == GUARD_OFF) {
+		unsigned char *p = malloc(len ? len : 1);
+		if (!p)
+			abort();
+		if (len)
+			memcpy(p, data, len);
+		return p;
+	}
+	if (g->mode == GUARD_KEYS && g->nkeys == 0)
+		keys_setup(g);
+	if (guard_uses_keys(g)) {
+		if (len == 0) /* the no-access page after the slots */
+			return g->slots + g->nslots * g->page;
+		if (len <= g->page && g->cur < g->nslots)
+			return slot_piece(g, data, len);
+	}
+	return page_piece(g, data, len);
+}
+
 void guard_retire(struct guard *g, unsigned char *piece, size_t len)
 {
-	if (!g->enabled) {
+	if (g->mode == GUARD_OFF) {
 		free(piece);
 		return;
 	}
-	size_t ps = page_size();
+	size_t ps = g->page;
+	if (in_slots(g, piece)) {
+		if (len)
+			pkey_set(g->keys[(size_t)(piece - g->slots) / ps %
+					 g->nkeys],
+				 PKEY_DISABLE_ACCESS);
+		return;
+	}
 	uintptr_t start = (uintptr_t)piece & ~(uintptr_t)(ps - 1);
 	uintptr_t end = (uintptr_t)piece + len;
 	if (end > start)
@@ -96,26 +223,36 @@ void guard_release(struct guard *g)
 	for (size_t i = 0; i < g->nmaps; i++)
 		munmap(g->maps[i].base, g->maps[i].size);
 	free(g->maps);
-	guard_init(g, g->enabled);
+	if (guard_uses_keys(g)) {
+		munmap(g->slots, (g->nslots + 1) * g->page);
+		keys_free(g, g->nkeys);
+	}
+	guard_init(g, g->mode);
 }
 
 struct guard_mark guard_mark(const struct guard *g)
 {
-	struct guard_mark m = {g->nmaps, g->next, g->left};
+	struct guard_mark m = {g->nmaps, g->next, g->left, g->cur};
 	return m;
 }
 
 void guard_recycle(struct guard *g)
 {
-	if (!g->enabled || g->nmaps == 0)
+	if (g->mode == GUARD_OFF)
 		return;
+	size_t ps = g->page;
+	struct guard_mark m = guard_mark(g);
 	/* Used up, or a big piece made more reservations: start over in the
 	 * first, the others unmapped. */
-	size_t ps = page_size();
-	if (g->nmaps > 1 || g->left < 64 * ps) {
-		struct guard_mark m = {1, g->maps[0].base, g->maps[0].size};
-		guard_rewind(g, m);
+	if (g->nmaps > 1 || (g->nmaps == 1 && g->left < 64 * ps)) {
+		m.nmaps = 1;
+		m.next = g->maps[0].base;
+		m.left = g->maps[0].size;
 	}
+	/* Slots: from the first again, so that a run of up to nkeys pieces
+	 * makes no system call at all. */
+	m.cur = 0;
+	guard_rewind(g, m);
 }
 
 void guard_rewind(struct guard *g, struct guard_mark m)
@@ -128,4 +265,8 @@ void guard_rewind(struct guard *g, struct guard_mark m)
 	}
 	g->next = m.next;
 	g->left = m.left;
+	if (guard_uses_keys(g)) {
+		slots_reopen(g, m.cur);
+		g->cur = m.cur;
+	}
 }

@@ -23,7 +23,7 @@ struct run_opts {
 	 * Does not return. NULL: what is printed, then abort(). */
 	void (*fail)(void *arg, bool harness, const char *what);
 	void *fail_arg;
-	bool guard; /* guard pages around pieces (push) */
+	enum guard_mode guard; /* around pieces (push) */
 	/* Guard pages kept from run to run (guard_recycle); NULL: each run
 	 * maps its own. One process's: set it in the child that runs. */
 	struct guard *arena;

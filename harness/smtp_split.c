@@ -81,8 +81,12 @@ static const char usage[] =
 					 SRH_SHRINK_RUNS) ")\n"
 							  "  --no-guard        "
 							  " plain heap pieces "
-							  "instead of guard "
-							  "pages\n"
+							  "instead of guarded "
+							  "ones\n"
+							  "  --guard-pages     "
+							  " guard with mprotect "
+							  "only, not protection "
+							  "keys\n"
 							  "  --no-clone        "
 							  " do not share "
 							  "prefixes through "
@@ -379,6 +383,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		O_NO_SHRINK,
 		O_SHRINK_RUNS,
 		O_NO_GUARD,
+		O_GUARD_PAGES,
 		O_NO_CLONE,
 		O_SAVE,
 		O_JSON,
@@ -411,6 +416,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{"no-shrink", no_argument, NULL, O_NO_SHRINK},
 		{"shrink-runs", required_argument, NULL, O_SHRINK_RUNS},
 		{"no-guard", no_argument, NULL, O_NO_GUARD},
+		{"guard-pages", no_argument, NULL, O_GUARD_PAGES},
 		{"no-clone", no_argument, NULL, O_NO_CLONE},
 		{"save", required_argument, NULL, O_SAVE},
 		{"json", required_argument, NULL, O_JSON},
@@ -499,7 +505,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			o->shrink_max_runs = (unsigned)v;
 			break;
 		case O_NO_GUARD:
-			o->run.guard = false;
+			o->run.guard = GUARD_OFF;
+			break;
+		case O_GUARD_PAGES:
+			o->run.guard = GUARD_PAGES;
 			break;
 		case O_NO_CLONE:
 			o->no_clone = true;

@@ -168,7 +168,7 @@ static void test_exhaustive_partitions(void **state)
 	struct srh_subject no_clone = *o.subject;
 	no_clone.clone = crashing_clone;
 	o.subject = &no_clone;
-	o.run.guard = false; /* test_guard_rewind covers the guard pages */
+	o.run.guard = GUARD_OFF; /* test_guard_rewind covers the guard pages */
 	o.no_clone = true;
 	run(&o, "250-ab\r\n250 c\r\n", &r);
 	assert_int_equal(r.nfail, 0);
@@ -196,12 +196,11 @@ static bool readable(const void *p)
 
 /* Pieces carved after a mark are handed out again after a rewind; those
  * carved before stay no-access. */
-static void test_guard_rewind(void **state)
+static void guard_rewind_in(enum guard_mode mode)
 {
-	(void)state;
 	struct guard g;
 
-	guard_init(&g, true);
+	guard_init(&g, mode);
 	unsigned char *root = guard_piece(&g, "root", 4);
 	guard_retire(&g, root, 4);
 	struct guard_mark m = guard_mark(&g);
@@ -218,6 +217,60 @@ static void test_guard_rewind(void **state)
 	assert_false(readable(root));
 	guard_retire(&g, b, 2);
 	guard_release(&g);
+}
+
+static void test_guard_rewind(void **state)
+{
+	(void)state;
+	guard_rewind_in(GUARD_PAGES);
+	guard_rewind_in(GUARD_KEYS);
+}
+
+/* Every retired piece of a run stays no-access however many come after
+ * it (with keys, more pieces than keys); the live one is readable to its
+ * last byte and not past it; also in runs kept by guard_recycle(), which
+ * start over once the pages are used up, and for pieces bigger than a
+ * page. */
+static void guard_many_in(enum guard_mode mode)
+{
+	enum { N = 600 }; /* more than the key slots: they start over */
+	static unsigned char big[5000];
+	unsigned char *old[N];
+	size_t len[N];
+	struct guard g;
+
+	guard_init(&g, mode);
+	for (size_t i = 0; i < N; i++) {
+		len[i] = i % 50 == 49 ? sizeof big : 1 + i % 7;
+		memset(big, (int)i, sizeof big);
+		old[i] = guard_piece(&g, big, len[i]);
+		assert_true(readable(old[i]));
+		assert_true(readable(old[i] + len[i] - 1));
+		assert_int_equal(old[i][len[i] - 1], (unsigned char)i);
+		assert_false(readable(old[i] + len[i]));
+		for (size_t j = i - i % 30; j < i; j++) {
+			assert_false(readable(old[j]));
+			assert_false(readable(old[j] + len[j] - 1));
+		}
+		unsigned char *none = guard_piece(&g, NULL, 0);
+		assert_false(readable(none));
+		guard_retire(&g, none, 0);
+		guard_retire(&g, old[i], len[i]);
+		assert_false(readable(old[i]));
+		if (i % 30 == 29)
+			guard_recycle(&g); /* a run of 30 pieces ended */
+	}
+	if (mode == GUARD_KEYS)
+		print_message("guard: protection keys %s\n",
+			      guard_uses_keys(&g) ? "used" : "not available");
+	guard_release(&g);
+}
+
+static void test_guard_many(void **state)
+{
+	(void)state;
+	guard_many_in(GUARD_PAGES);
+	guard_many_in(GUARD_KEYS);
 }
 
 /* ---- each broken subject is caught by its oracle ------------------------
@@ -722,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_reference_passes),
 		cmocka_unit_test(test_exhaustive_partitions),
 		cmocka_unit_test(test_guard_rewind),
+		cmocka_unit_test(test_guard_many),
 		cmocka_unit_test(test_kb912341_reader),
 		cmocka_unit_test(test_busy_reader_gets_pieces_apart),
 		cmocka_unit_test(test_crlf_split),

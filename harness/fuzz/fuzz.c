@@ -45,7 +45,7 @@ const struct fuzz_env *fuzz_env(const char *target)
 	}
 	/* ASan catches reads past a piece in exact-size heap copies; guard
 	 * pages would cost two system calls a piece. */
-	env.run.guard = false;
+	env.run.guard = GUARD_OFF;
 	env.run.drain_wait_ms = SRH_DRAIN_WAIT_MS;
 	env.target = target;
 	ready = true;
