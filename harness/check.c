@@ -339,6 +339,9 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 	struct guard arena;
 	guard_init(&arena, local.run.guard);
 	local.run.arena = &arena;
+	struct run_reader reader; /* started in each child that needs it */
+	run_reader_init(&reader);
+	local.run.reader = &reader;
 	if (in->model) { /* many streams: fewer schedules each */
 		if (local.random_count > 20)
 			local.random_count = 20;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,21 +190,84 @@ uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
 
 /* ---- fd shape ---------------------------------------------------------- */
 
-struct reader_arg {
-	const struct srh_subject *s;
-	int fd;
-	struct tr_transcript *t;
-	_Atomic bool done; /* read_fd returned: nobody drains any more */
-	_Atomic pid_t tid; /* the reader thread's id, 0 until it runs */
-};
+void run_reader_init(struct run_reader *r)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = -1;
+}
 
 static void *reader_main(void *p)
 {
-	struct reader_arg *r = p;
+	struct run_reader *r = p;
 	r->tid = (pid_t)syscall(SYS_gettid);
-	r->s->read_fd(r->fd, &r->t->rec);
-	r->done = true;
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (r->finished == r->posted && !r->quit)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->quit)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		r->s->read_fd(r->fd, r->rec);
+		r->done = true;
+		pthread_mutex_lock(&r->mu);
+		r->finished = r->posted;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
 	return NULL;
+}
+
+/* The thread of this process, started if need be. */
+static bool reader_start(struct run_reader *r)
+{
+	pid_t self = getpid();
+	if (r->owner == self)
+		return true;
+	/* Never started, or a copy from the process that forked this one:
+	 * its thread is not here. */
+	run_reader_init(r);
+	if (pthread_mutex_init(&r->mu, NULL) != 0)
+		return false;
+	if (pthread_cond_init(&r->cv, NULL) != 0 ||
+	    pthread_create(&r->thread, NULL, reader_main, r) != 0) {
+		pthread_mutex_destroy(&r->mu);
+		return false;
+	}
+	r->owner = self;
+	return true;
+}
+
+static void reader_post(struct run_reader *r, const struct srh_subject *s,
+			int fd, struct srh_recorder *rec)
+{
+	pthread_mutex_lock(&r->mu);
+	r->s = s;
+	r->fd = fd;
+	r->rec = rec;
+	r->done = false;
+	r->posted++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void reader_wait(struct run_reader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	while (r->finished != r->posted)
+		pthread_cond_wait(&r->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* A run's own reader, for callers that keep none. */
+static void reader_stop(struct run_reader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->quit = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
 }
 
 static void sleep_ms(unsigned ms)
@@ -239,18 +303,31 @@ static bool runnable(pid_t tid)
 	return close_paren && close_paren[1] == ' ' && close_paren[2] == 'R';
 }
 
+#define SPIN_US 200
+
 /* Wait until the reader has read every byte written so far. The wait is
  * bounded by max_ms of the reader sleeping with bytes queued (it reads
  * no more); while it is runnable it only lacks a CPU - on a loaded
  * machine that can take longer than max_ms, and writing the next piece
  * then would merge two pieces into one read and test another schedule.
  * A reader that spins without reading meets the sandbox's deadline. */
-static void wait_drained(struct reader_arg *r, unsigned max_ms)
+static void wait_drained(struct run_reader *r, unsigned max_ms)
 {
 	uint64_t asleep_us = 0, limit = (uint64_t)max_ms * 1000;
 	uint64_t last = now_us();
 	int queued = 0;
 
+	/* A reader on another CPU drains within microseconds: yield to it
+	 * before sleeping (a sleep costs tens of microseconds at least). */
+	for (uint64_t spin_end = last + SPIN_US;;) {
+		if (r->done || ioctl(r->fd, FIONREAD, &queued) != 0 ||
+		    queued == 0)
+			return;
+		if (now_us() >= spin_end)
+			break;
+		sched_yield();
+	}
+	last = now_us();
 	while (!r->done && ioctl(r->fd, FIONREAD, &queued) == 0 && queued > 0 &&
 	       asleep_us < limit) {
 		struct timespec ts = {0, 20000};
@@ -280,14 +357,16 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 	    struct tr_transcript *t)
 {
 	int sv[2];
-	pthread_t reader;
+	struct run_reader own, *r = o->reader ? o->reader : &own;
 
+	if (!o->reader)
+		run_reader_init(&own);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		fail(o, true, "the fd shape's socket pair: no socket");
-	struct reader_arg arg = {s, sv[1], t, false, 0};
 	t->fed = 0; /* fd events are not tagged */
-	if (pthread_create(&reader, NULL, reader_main, &arg) != 0)
+	if (!reader_start(r))
 		fail(o, true, "the fd shape's reader: no thread");
+	reader_post(r, s, sv[1], &t->rec);
 	for (size_t j = 0; j <= sc->ncuts; j++) {
 		size_t start, end;
 		piece_bounds(sc, n, j, &start, &end);
@@ -301,10 +380,12 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 		}
 		beat(o);
 		write_all(sv[0], in + start, end - start);
-		wait_drained(&arg, o->drain_wait_ms);
+		wait_drained(r, o->drain_wait_ms);
 	}
 	shutdown(sv[0], SHUT_WR);
-	pthread_join(reader, NULL);
+	reader_wait(r);
+	if (r == &own)
+		reader_stop(&own);
 	close(sv[0]);
 	close(sv[1]);
 }

@@ -5,8 +5,11 @@
 #ifndef SRH_RUNNER_H
 #define SRH_RUNNER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "guard.h"
 #include "schedule.h"
@@ -28,7 +31,28 @@ struct run_opts {
 	 * maps its own. One process's: set it in the child that runs. */
 	struct guard *arena;
 	unsigned drain_wait_ms; /* fd: longest wait for the reader to drain */
+	/* fd: a reader thread kept from run to run (run_reader_init); NULL:
+	 * each run starts its own. One process's, like arena. */
+	struct run_reader *reader;
 };
+
+/* The fd shape's reader thread, started by the first run that uses it in
+ * the process that owns it (a forked child starts its own). */
+struct run_reader {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	pid_t owner; /* the process whose thread it is; 0: none yet */
+	/* the job: read_fd(fd, rec) of subject s */
+	const struct srh_subject *s;
+	int fd;
+	struct srh_recorder *rec;
+	unsigned long posted, finished;
+	bool quit;
+	_Atomic bool done; /* this job's read_fd returned */
+	_Atomic pid_t tid; /* the thread's id, 0 until it runs */
+};
+void run_reader_init(struct run_reader *r);
 
 /* Push shape: create, feed the pieces (with idle steps), finish, destroy.
  * Tags each event with the bytes fed so far. */
