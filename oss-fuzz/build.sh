@@ -28,8 +28,10 @@ obj="$WORK/srh"
 rm -rf "$obj"
 mkdir -p "$obj" "$OUT"
 
-flags=(-std=c11 -Wall -Wextra -I"$src/parser" -I"$src/harness"
-	-I"$src/harness/subjects" -I"$src/harness/fuzz")
+# The harness's parts (docs/design.md): each folder its own headers.
+parts=(core generator split subjects fuzz)
+flags=(-std=c11 -Wall -Wextra -I"$src/parser" -I"$src/harness")
+for p in "${parts[@]}"; do flags+=(-I"$src/harness/$p"); done
 # glibc before 2.34 (the builder images' Ubuntu) keeps these apart.
 libs=(-ldl -lpthread)
 
@@ -42,8 +44,9 @@ cc() { # cc OBJECT SOURCE [FLAGS...]
 # What every target shares: the parser, the harness without smtp-split's
 # main(), the reference, the fuzz helpers.
 common=()
-for s in "$src"/parser/*.c "$src"/harness/*.c "$src"/harness/subjects/reference.c \
-	"$src"/harness/subjects/adapter.c \
+for s in "$src"/parser/*.c "$src"/harness/core/*.c "$src"/harness/generator/*.c \
+	"$src"/harness/split/*.c "$src"/harness/subjects/reference.c \
+	"$src"/harness/subjects/adapter.c "$src"/harness/subjects/loader.c \
 	"$src"/harness/fuzz/fuzz.c "$src"/harness/fuzz/cuts.c; do
 	n=$(basename "$s" .c)
 	[ "$n" = smtp_split ] && continue
