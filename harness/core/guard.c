@@ -19,7 +19,7 @@
 /* One-page slots in the key reservation, each tagged with its key the
  * first time it is used (a system call a slot, once per process). */
 #define KEY_SLOTS 1024
-#define NO_KEYS SIZE_MAX
+#define NO_KEYS	  SIZE_MAX
 
 static size_t page_size(void)
 {
@@ -102,8 +102,7 @@ static void slots_reopen(struct guard *g, size_t from)
 	}
 }
 
-static unsigned char *slot_piece(struct guard *g, const void *data,
-				 size_t len)
+static unsigned char *slot_piece(struct guard *g, const void *data, size_t len)
 {
 	size_t ps = g->page, c = g->cur++;
 
@@ -148,8 +147,7 @@ static void remember(struct guard *g, void *base, size_t size)
 
 #define RESERVE (16u << 20)
 
-static unsigned char *page_piece(struct guard *g, const void *data,
-				 size_t len)
+static unsigned char *page_piece(struct guard *g, const void *data, size_t len)
 {
 	size_t ps = g->page;
 	size_t data_pages = (len + ps - 1) / ps;

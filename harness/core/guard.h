@@ -50,7 +50,7 @@ struct guard {
 	unsigned char *slots;
 	size_t nslots, ntagged; /* slots [0, ntagged) have their key */
 	size_t cur;		/* next slot to use */
-	size_t none_end; /* slots [0, none_end) are no-access */
+	size_t none_end;	/* slots [0, none_end) are no-access */
 };
 
 void guard_init(struct guard *g, enum guard_mode mode);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_impl.h"
+#include "judge.h"
 #include "loader.h"
 
 const struct fuzz_env *fuzz_env(const char *target)

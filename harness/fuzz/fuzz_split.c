@@ -5,7 +5,7 @@
  * choose); every way must give the one-piece transcript, and, for push
  * subjects, give each reply as soon as the piece that completes it.
  */
-#include "check_impl.h"
+#include "judge.h"
 #include "fuzz.h"
 
 FUZZ_TARGET("split")

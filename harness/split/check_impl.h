@@ -1,49 +1,17 @@
 /*
- * check_impl.h - what the tester core's files share: the state a child
- * process works with (struct chk_ctx) and the steps that judge one
- * schedule. check.c drives; baseline.c and families.c run in children;
- * judge.c judges; channel.c carries a child's step and failure back;
- * shrink.c reruns candidates.
+ * check_impl.h - what the split tester's files share beyond judge.h:
+ * check.c drives; baseline.c and families.c run in children; channel.c
+ * carries a child's step and failure back; shrink.c reruns candidates;
+ * options.c holds the options, results and the oracles' table. No file
+ * calls back into check.c: shrinking needs the judges, not the driver.
  */
 #ifndef SRH_CHECK_IMPL_H
 #define SRH_CHECK_IMPL_H
 
 #include "check.h"
-#include "guard.h"
+#include "judge.h"
 #include "sandbox.h"
-#include "transcript.h"
 
-struct chk_ctx {
-	const struct chk_opts *o;
-	enum chk_shape shape;
-	const unsigned char *in;
-	size_t n;
-	struct tr_transcript t0, t1, tb; /* one piece, byte-wise, partner */
-	bool tags_ok;			 /* t1 has t0's events: tags usable */
-	uint32_t *ends;			 /* reply ends by lenient framing */
-	size_t nends;
-	size_t framing_err; /* offset where framing failed, or n */
-	struct sbx_shared *sh;
-	/* scratch for the child */
-	struct tr_transcript t, t2;
-	struct sched sched;
-	enum chk_family_id family;
-	const struct sched *pinned;
-};
-
-/* Reply ends and the framing error offset of c->in, by lenient framing. */
-void chk_frame(struct chk_ctx *c);
-/* Run schedule s of stream in[0, n) in the current shape into t. */
-void chk_run_one(struct chk_ctx *c, const unsigned char *in, size_t n,
-		 const struct sched *s, struct tr_transcript *t);
-/* Run s on c->in and judge it: the failing oracle, or CHK_O_COUNT. */
-enum chk_oracle chk_judge(struct chk_ctx *c, const struct sched *s,
-			  struct strbuf *why);
-bool chk_tags_fine(const struct chk_ctx *c, const struct tr_transcript *t,
-		   const struct sched *s, struct strbuf *why);
-void chk_format_expected(const struct chk_ctx *c, const struct sched *s,
-			 bool tags, struct strbuf *out);
-void chk_all_cuts(struct sched *s, size_t n);
 void chk_set_current(struct chk_ctx *c, const char *kind, const struct sched *s,
 		     long prefix);
 /* Length-prefixed strings in the sandbox's result area. */

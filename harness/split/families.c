@@ -337,13 +337,6 @@ static void fam_prefix(struct chk_ctx *c)
 	}
 }
 
-void chk_all_cuts(struct sched *s, size_t n)
-{
-	sched_clear(s);
-	for (size_t at = 1; at < n; at++)
-		sched_add(s, (uint32_t)at, 0, false);
-}
-
 static void fam_reentrant(struct chk_ctx *c)
 {
 	const struct srh_subject *s = c->o->subject;

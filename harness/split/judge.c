@@ -1,13 +1,13 @@
 /*
- * judge.c - pure judges: a stream's framing, one schedule's transcript
- * against the baselines (split, prompt), and a one-piece transcript
- * against the right answer (model, diff, pipeline).
+ * judge.c - see judge.h: a stream's framing, one schedule run and its
+ * transcript judged against the baselines (split, prompt), and a
+ * one-piece transcript against the right answer (model, diff, pipeline).
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_impl.h"
+#include "judge.h"
 #include "smtp_reply.h"
 
 void chk_frame(struct chk_ctx *c)
@@ -107,6 +107,25 @@ bool chk_tags_fine(const struct chk_ctx *c, const struct tr_transcript *t,
 		}
 	}
 	return true;
+}
+
+/* Every byte its own piece. */
+void chk_all_cuts(struct sched *s, size_t n)
+{
+	sched_clear(s);
+	for (size_t at = 1; at < n; at++)
+		sched_add(s, (uint32_t)at, 0, false);
+}
+
+/* One schedule in the context's shape. */
+void chk_run_one(struct chk_ctx *c, const unsigned char *in, size_t n,
+		 const struct sched *s, struct tr_transcript *t)
+{
+	tr_clear(t);
+	if (c->shape == CHK_PUSH)
+		run_push(c->o->subject, &c->o->run, in, n, s, t);
+	else
+		run_fd(c->o->subject, &c->o->run, in, n, s, t);
 }
 
 /* Run s; returns the oracle that fails, or CHK_O_COUNT. */

@@ -1,0 +1,129 @@
+/*
+ * options.c - see check.h: the oracles' table, options and results: what
+ * every other file of the split tester reads and nothing it calls back.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check_impl.h"
+#include "defaults.h"
+
+static const struct {
+	const char *name, *what;
+	enum chk_judged judged;
+	bool tags;
+} oracle_rows[] = {
+#define CHK_ORACLE_ROW(id, name, judged, tags, what) \
+	[CHK_O_##id] = {name, what, judged, tags},
+	CHK_ORACLES(CHK_ORACLE_ROW)
+#undef CHK_ORACLE_ROW
+};
+
+const char *chk_oracle_name(enum chk_oracle o)
+{
+	return o < CHK_O_COUNT ? oracle_rows[o].name : "?";
+}
+
+const char *chk_oracle_what(enum chk_oracle o)
+{
+	return o < CHK_O_COUNT ? oracle_rows[o].what : "?";
+}
+
+enum chk_judged chk_oracle_judged(enum chk_oracle o)
+{
+	return o < CHK_O_COUNT ? oracle_rows[o].judged : CHK_BY_CHECK;
+}
+
+bool chk_oracle_tags(enum chk_oracle o)
+{
+	return o < CHK_O_COUNT && oracle_rows[o].tags;
+}
+
+double chk_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
+{
+	memset(o, 0, sizeof *o);
+	o->subject = s;
+	o->subject_arg = s ? s->name : "reference";
+	o->prog = "smtp-split";
+	if (s && s->create)
+		o->shapes |= 1u << CHK_PUSH;
+	if (s && s->read_fd)
+		o->shapes |= 1u << CHK_FD;
+	o->families = CHK_ALL;
+	o->run.guard = GUARD_KEYS;
+	o->run.drain_wait_ms = 1000;
+	o->run.beat = NULL;
+	o->pairs_max = 160;
+	o->exhaustive_max = 12;
+	o->random_count = 200;
+	o->random_max_cuts = 8;
+	o->seed = 1;
+	o->delays[0] = 0;
+	o->delays[1] = 1;
+	o->delays[2] = 50;
+	o->ndelays = 3;
+	o->deadline_ms = SRH_DEADLINE_MS;
+	o->shrink = true;
+	o->shrink_max_runs = SRH_SHRINK_RUNS;
+	o->differential = true;
+	o->gen_families = CHK_RANDOM;
+	o->start_s = chk_now();
+}
+
+void chk_result_free(struct chk_result *r)
+{
+	for (size_t i = 0; i < r->nfail; i++) {
+		struct chk_failure *f = &r->fail[i];
+		sb_free(&f->stream);
+		sched_free(&f->sched);
+		sb_free(&f->expected);
+		sb_free(&f->actual);
+		sb_free(&f->detail);
+		sb_free(&f->log);
+		if (f->model) {
+			gen_free(f->model);
+			free(f->model);
+		}
+	}
+	free(r->fail);
+	sb_free(&r->error);
+	memset(r, 0, sizeof *r);
+}
+
+bool chk_over_budget(const struct chk_opts *o)
+{
+	return o->budget_s > 0 && chk_now() - o->start_s > o->budget_s;
+}
+
+struct chk_failure *chk_add_failure(struct chk_result *r,
+				    const struct chk_opts *opts,
+				    enum chk_oracle o, enum chk_shape shape,
+				    enum chk_family_id family)
+{
+	if (r->nfail == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->fail = realloc(r->fail, r->cap * sizeof *r->fail);
+		if (!r->fail)
+			abort();
+	}
+	struct chk_failure *f = &r->fail[r->nfail++];
+	memset(f, 0, sizeof *f);
+	f->oracle = o;
+	f->shape = shape;
+	f->family = family;
+	f->prefix = -1;
+	f->found_after = r->stats.schedules;
+	f->found_s = chk_now() - opts->start_s;
+	return f;
+}
