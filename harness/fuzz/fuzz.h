@@ -2,7 +2,9 @@
  * fuzz.h - what the coverage-guided fuzz targets share: the subject they
  * attack, how an input splits into streams and a schedule, and how a
  * failure is reported: to stderr, then abort(), which libFuzzer, AFL++ and
- * the replay driver all treat as a crash.
+ * the replay driver all treat as a crash. These helpers are the targets'
+ * main side: they alone print and end the process (a misconfigured
+ * target exits 2); the harness's libraries they call return errors.
  *
  * Each target (fuzz_*.c) defines LLVMFuzzerTestOneInput and is linked with
  * one engine (libFuzzer, AFL++'s libFuzzer driver, or replay.c, which runs

@@ -36,6 +36,12 @@
 /* How long the adapter may take to start and answer a first stream. */
 #define ADAPTER_START_WAIT_MS 10000
 
+/* This subject stands for the parser in the adapter's process. When that
+ * process goes away or breaks the protocol, the run ends the way a
+ * crashing parser's would: the reason in the child's log, a non-zero exit
+ * status, reported as the subject's crash with the log. It is subject
+ * code, run only in a sandboxed child; smtp-split's own errors are
+ * returned (srh_adapter_start(): the adapter does not start or answer). */
 static void give_up(const char *what, const char *why)
 {
 	fprintf(stderr, "smtp-split: adapter: %s%s%s\n", what, why ? ": " : "",
