@@ -6,6 +6,9 @@
 # image's default command) and a session on a subject mounted in.
 #   scripts/container_check.sh [--fresh]   --fresh: debootstrap the base
 #                                          again even if podman has one
+#   scripts/container_check.sh --build     only make the image (and keep it)
+#   scripts/container_check.sh --test      only run the image --build made
+#                                          (then remove it)
 # Needs root (debootstrap, rootful podman). The recipe, and the failures
 # without it, are in ../shared/research/fuzzing-conventions.md, B5.
 set -euo pipefail
@@ -32,8 +35,12 @@ export CONTAINERS_CONF="$work/containers.conf"
 
 step() { printf '== container: %s\n' "$*"; }
 t0=$SECONDS
+mode=${1:-all}
+case $mode in all | --fresh | --build | --test) ;; *) echo "usage: $0 [--fresh | --build | --test]" >&2; exit 2 ;; esac
 
-if [ "${1:-}" = --fresh ] || ! podman image exists "$base"; then
+if [ "$mode" = --test ]; then
+	podman image exists "$image" || { echo "container check: no image $image (run with --build first)" >&2; exit 1; }
+elif [ "$mode" = --fresh ] || ! podman image exists "$base"; then
 	mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 	[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
@@ -45,11 +52,14 @@ if [ "${1:-}" = --fresh ] || ! podman image exists "$base"; then
 	step "imported as $base ($((SECONDS - t0)) s)"
 fi
 
-step "podman build (the root Dockerfile)"
-t=$SECONDS
-podman build -q --pull=never --network=host -t "$image" "$root" >"$work/build.log" 2>&1 ||
-	{ tail -40 "$work/build.log" >&2; exit 1; }
-step "built in $((SECONDS - t)) s; image size $(podman image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
+if [ "$mode" != --test ]; then
+	step "podman build (the root Dockerfile)"
+	t=$SECONDS
+	podman build -q --pull=never --network=host -t "$image" "$root" >"$work/build.log" 2>&1 ||
+		{ tail -40 "$work/build.log" >&2; exit 1; }
+	step "built in $((SECONDS - t)) s; image size $(podman image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
+fi
+[ "$mode" = --build ] && { step "image $image kept for --test"; exit 0; }
 
 # No network from here on: the image must hold everything.
 run() { podman run --rm --network=none "$@"; }

@@ -1,0 +1,175 @@
+/*
+ * inputs.c - see inputs.h.
+ */
+#define _GNU_SOURCE
+#include "inputs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "report.h"
+
+struct input *inputs_add(struct inputs *in, const char *name)
+{
+	if (in->n == in->cap) {
+		in->cap = in->cap ? in->cap * 2 : 16;
+		in->v = realloc(in->v, in->cap * sizeof *in->v);
+		if (!in->v)
+			abort();
+	}
+	struct input *x = &in->v[in->n++];
+	memset(x, 0, sizeof *x);
+	x->name = strdup(name);
+	x->shape = -1;
+	return x;
+}
+
+static bool read_file(const char *path, struct strbuf *out)
+{
+	FILE *f = fopen(path, "rb");
+	char buf[65536];
+	size_t n;
+
+	if (!f)
+		return false;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_add(out, buf, n);
+	bool ok = !ferror(f);
+	fclose(f);
+	if (!out->s)
+		sb_adds(out, "");
+	return ok;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static bool load_file(struct inputs *in, const char *path,
+		      struct strbuf *errors)
+{
+	struct strbuf text = {0}, err = {0};
+
+	if (!read_file(path, &text)) {
+		sb_addf(errors, "%s: %s\n", path, strerror(errno));
+		sb_free(&text);
+		return false;
+	}
+	struct input *x = inputs_add(in, path);
+	if (ends_with(path, ".case")) {
+		struct report_case c;
+		bool ok = report_case_read(sb_str(&text), &c, &err);
+		if (ok) {
+			x->bytes = c.stream;
+			c.stream = (struct strbuf){0};
+			x->shape = c.shape;
+			if (c.cuts.len) {
+				ok = sched_parse(&x->pinned, c.cuts.s,
+						 x->bytes.len, &err);
+				x->has_pinned = ok;
+			}
+		}
+		report_case_free(&c);
+		if (!ok) {
+			sb_addf(errors, "%s: %s\n", path, sb_str(&err));
+			sb_free(&text);
+			sb_free(&err);
+			return false;
+		}
+		sb_free(&text);
+	} else {
+		x->bytes = text;
+	}
+	char *tpath = malloc(strlen(path) + 12);
+	if (!tpath)
+		abort();
+	sprintf(tpath, "%s.transcript", path);
+	x->has_expected = read_file(tpath, &x->expected);
+	free(tpath);
+	sb_free(&err);
+	return true;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files under dir, sorted, recursively; not .transcript or dot files, nor
+ * the fuzz targets' own inputs (fuzz_* folders: not plain streams). */
+static bool load_dir(struct inputs *in, const char *dir, struct strbuf *errors)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	bool ok = true;
+
+	if (!d) {
+		sb_addf(errors, "%s: %s\n", dir, strerror(errno));
+		return false;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    strncmp(e->d_name, "fuzz_", 5) == 0 ||
+		    ends_with(e->d_name, ".transcript") ||
+		    ends_with(e->d_name, ".md") ||
+		    ends_with(e->d_name, ".dict") ||
+		    ends_with(e->d_name, ".options"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			names = realloc(names, cap * sizeof *names);
+			if (!names)
+				abort();
+		}
+		names[n] = malloc(strlen(dir) + strlen(e->d_name) + 2);
+		if (!names[n])
+			abort();
+		sprintf(names[n], "%s/%s", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, by_name);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
+			ok &= load_dir(in, names[i], errors);
+		else
+			ok &= load_file(in, names[i], errors);
+		free(names[i]);
+	}
+	free(names);
+	return ok;
+}
+
+bool inputs_load(struct inputs *in, const char *path, struct strbuf *errors)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return load_dir(in, path, errors);
+	return load_file(in, path, errors);
+}
+
+void inputs_free(struct inputs *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		free(in->v[i].name);
+		sb_free(&in->v[i].bytes);
+		sb_free(&in->v[i].expected);
+		sched_free(&in->v[i].pinned);
+		if (in->v[i].model) {
+			gen_free(in->v[i].model);
+			free(in->v[i].model);
+		}
+	}
+	free(in->v);
+	memset(in, 0, sizeof *in);
+}
