@@ -432,6 +432,24 @@ static void test_slow_sanitizer_report(void **state)
 	chk_result_free(&r);
 }
 
+/* The subject wrote over the result area mid-family: a crash named as
+ * such, the parent unharmed, the other families' verdicts kept. */
+static void test_scribbled_result(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	opts(&o, "scribble_subject");
+	o.shrink = false;
+	run(&o, "250 ok\r\n", &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_CRASH);
+	assert_int_equal(f->family, CHK_F_SINGLE);
+	assert_int_equal(r.error.len, 0);
+	assert_null(find(&r, CHK_O_SPLIT));
+	chk_result_free(&r);
+}
+
 static void test_lazy_reply(void **state)
 {
 	(void)state;
@@ -783,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_short_timeout),
 		cmocka_unit_test(test_crash_3byte),
 		cmocka_unit_test(test_slow_sanitizer_report),
+		cmocka_unit_test(test_scribbled_result),
 		cmocka_unit_test(test_lazy_reply),
 		cmocka_unit_test(test_read_past_piece),
 		cmocka_unit_test(test_rescan),

@@ -53,10 +53,23 @@ void sbx_set_current(struct sbx_shared *sh, const char *what, size_t n)
 
 bool sbx_put(struct sbx_shared *sh, const void *data, size_t n)
 {
-	if (sh->result_len + n > sh->result_cap)
+	if (sh->result_len > sh->result_cap ||
+	    n > sh->result_cap - sh->result_len)
 		return false;
 	memcpy(sh->result + sh->result_len, data, n);
 	sh->result_len += n;
+	return true;
+}
+
+bool sbx_result_view(const struct sbx_shared *sh, const char **p,
+		     const char **end)
+{
+	size_t len = sh->result_len;
+
+	*p = *end = sh->result;
+	if (len > sh->result_cap)
+		return false;
+	*end += len;
 	return true;
 }
 
@@ -101,6 +114,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	int alive[2];
 	FILE *log = tmpfile();
 	uint64_t start = now_us();
+	size_t cap = sh->result_cap; /* the child may write over the area */
 
 	memset(res, 0, sizeof *res);
 	sh->heartbeat = 0;
@@ -188,6 +202,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	kill(-pid, SIGKILL); /* whatever the subject left running */
 	close(alive[0]);
 	sh->current[SBX_CURRENT_MAX - 1] = '\0';
+	sh->result_cap = cap; /* result_len is checked against it */
 	res->elapsed_us = now_us() - start;
 	read_log(log, &res->log);
 	fclose(log);

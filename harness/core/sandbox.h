@@ -61,6 +61,10 @@ void sbx_set_current(struct sbx_shared *sh, const char *what, size_t n);
 void sbx_child_fail(struct sbx_shared *sh, bool harness, const char *what);
 /* In the child: append to the result area; false when it is full. */
 bool sbx_put(struct sbx_shared *sh, const void *data, size_t n);
+/* In the parent, after sbx_run: the child's result as [*p, *end); false
+ * when its length lies past the area (the child wrote over it). */
+bool sbx_result_view(const struct sbx_shared *sh, const char **p,
+		     const char **end);
 
 /* Fork; the child runs fn(arg, sh) and exits; the parent waits. When no
  * child could be started, res says SBX_ERROR: the harness's own failure,

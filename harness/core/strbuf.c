@@ -31,6 +31,13 @@ void sb_free(struct strbuf *b)
 	memset(b, 0, sizeof *b);
 }
 
+void sb_swap(struct strbuf *a, struct strbuf *b)
+{
+	struct strbuf t = *a;
+	*a = *b;
+	*b = t;
+}
+
 void sb_clear(struct strbuf *b)
 {
 	b->len = 0;

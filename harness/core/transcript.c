@@ -293,6 +293,35 @@ static bool take(const char **p, const char *end, void *dst, size_t n)
 	return true;
 }
 
+/* Every index and length in range: the events came from a child the
+ * subject ran in, and tr_format or tr_line will follow them. */
+static bool well_formed(const struct tr_transcript *t)
+{
+	for (size_t i = 0; i < t->nlines; i++) {
+		uint32_t n;
+		size_t at = t->line_at[i];
+		if (at > t->text.len || t->text.len - at < sizeof n)
+			return false;
+		memcpy(&n, t->text.s + at, sizeof n);
+		if (n > t->text.len - at - sizeof n)
+			return false;
+	}
+	for (size_t i = 0; i < t->nev; i++) {
+		const struct tr_event *e = &t->ev[i];
+		if ((unsigned)e->kind > TR_OVERFLOW ||
+		    memchr(e->esc, '\0', sizeof e->esc) == NULL)
+			return false;
+		if (e->kind == TR_REPLY &&
+		    (e->lines_at > t->nlines ||
+		     e->nlines > t->nlines - e->lines_at))
+			return false;
+		if (e->kind == TR_ERROR &&
+		    (unsigned)e->err > SRH_ERROR_TRUNCATED)
+			return false;
+	}
+	return true;
+}
+
 bool tr_deserialize(struct tr_transcript *t, const char **p, const char *end)
 {
 	size_t h[3];
@@ -316,5 +345,9 @@ bool tr_deserialize(struct tr_transcript *t, const char **p, const char *end)
 	t->nlines = h[1];
 	sb_add(&t->text, *p, h[2]);
 	*p += h[2];
+	if (!well_formed(t)) {
+		tr_clear(t);
+		return false;
+	}
 	return true;
 }

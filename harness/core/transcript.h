@@ -85,6 +85,7 @@ const char *tr_error_kind_name(enum srh_error_kind k);
 /* Copy a transcript into flat bytes (same program image only) and back:
  * how a child process hands one to its parent. */
 void tr_serialize(const struct tr_transcript *t, struct strbuf *out);
-/* Reads what tr_serialize wrote at *p (advancing it); false if short. */
+/* Reads what tr_serialize wrote at *p (advancing it); false if short or
+ * malformed (an index or a length out of range). */
 bool tr_deserialize(struct tr_transcript *t, const char **p, const char *end);
 #endif

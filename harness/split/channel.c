@@ -1,12 +1,13 @@
 /*
  * channel.c - the child's side of the parent/child channel: what step it
  * is on (the sandbox's "current" text, read back if it dies), and its
- * first failure written to the result area, as check.c's collect() reads
- * it.
+ * verdict as one typed record (channel.h) that the parent validates.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "channel.h"
 #include "check_impl.h"
 
 void chk_set_current(struct chk_ctx *c, const char *kind, const struct sched *s,
@@ -29,56 +30,135 @@ void chk_set_current(struct chk_ctx *c, const char *kind, const struct sched *s,
 	sbx_set_current(c->sh, cur, n);
 }
 
-/* ---- the child's reports ------------------------------------------------
+/* ---- the record ---------------------------------------------------------
  */
 
-void chk_put_str(struct sbx_shared *sh, const char *s)
+#define REC_MAGIC 0x73726872u /* "srhr": not a stray zeroed area */
+#define REC_TEXTS 4
+
+struct rec_head {
+	uint32_t magic;
+	int32_t oracle;
+	int64_t prefix;
+	uint64_t len[REC_TEXTS];
+};
+
+void chk_record_init(struct chk_record *r)
 {
-	size_t n = strlen(s);
-	sbx_put(sh, &n, sizeof n);
-	sbx_put(sh, s, n);
+	memset(r, 0, sizeof *r);
+	r->oracle = CHK_O_COUNT;
+	r->prefix = -1;
 }
 
-const char *chk_get_str(const char **p, const char *end, struct strbuf *out)
+void chk_record_free(struct chk_record *r)
 {
-	size_t n;
-
-	if ((size_t)(end - *p) < sizeof n)
-		return NULL;
-	memcpy(&n, *p, sizeof n);
-	*p += sizeof n;
-	if ((size_t)(end - *p) < n)
-		return NULL;
-	sb_add(out, *p, n);
-	*p += n;
-	return sb_str(out);
+	sb_free(&r->sched);
+	sb_free(&r->expected);
+	sb_free(&r->actual);
+	sb_free(&r->detail);
+	chk_record_init(r);
 }
 
-/* The tag an event is due at under schedule s: the end of the piece that
- * holds byte e - 1. */
+static const char cut_note[] = " [cut: too long for the result area]";
+
+bool chk_record_put(struct sbx_shared *sh, const struct chk_record *r)
+{
+	const struct strbuf *text[REC_TEXTS] = {&r->sched, &r->expected,
+						&r->actual, &r->detail};
+	struct rec_head h = {REC_MAGIC, (int32_t)r->oracle, r->prefix, {0}};
+	size_t keep[REC_TEXTS], note[REC_TEXTS] = {0};
+	size_t room = sh->result_cap - sh->result_len;
+	int order[REC_TEXTS];
+
+	if (sh->result_len > sh->result_cap || room < sizeof h)
+		return false;
+	room -= sizeof h;
+	/* Shortest first, each taking at most a fair share of what is left:
+	 * a long transcript is cut, the schedule and the detail survive. */
+	for (int i = 0; i < REC_TEXTS; i++) {
+		int j = i;
+		for (; j > 0 && text[order[j - 1]]->len > text[i]->len; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (int k = 0; k < REC_TEXTS; k++) {
+		int i = order[k];
+		size_t share = room / (size_t)(REC_TEXTS - k);
+		keep[i] = text[i]->len;
+		if (keep[i] > share) {
+			note[i] = share < sizeof cut_note - 1
+					  ? share
+					  : sizeof cut_note - 1;
+			keep[i] = share - note[i];
+		}
+		h.len[i] = keep[i] + note[i];
+		room -= h.len[i];
+	}
+	sbx_put(sh, &h, sizeof h);
+	for (int i = 0; i < REC_TEXTS; i++) {
+		if (keep[i]) /* s may be NULL when empty */
+			sbx_put(sh, text[i]->s, keep[i]);
+		sbx_put(sh, cut_note, note[i]);
+	}
+	return true;
+}
+
+enum chk_record_read chk_record_get(const struct sbx_shared *sh,
+				    struct chk_record *r)
+{
+	struct strbuf *text[REC_TEXTS] = {&r->sched, &r->expected, &r->actual,
+					  &r->detail};
+	const char *p, *end;
+	struct rec_head h;
+
+	chk_record_init(r);
+	if (!sbx_result_view(sh, &p, &end))
+		return CHK_REC_BAD;
+	size_t len = (size_t)(end - p);
+	if (len == 0)
+		return CHK_REC_NONE;
+	if (len < sizeof h)
+		return CHK_REC_BAD;
+	memcpy(&h, p, sizeof h);
+	if (h.magic != REC_MAGIC || h.oracle < 0 || h.oracle > CHK_O_COUNT ||
+	    h.prefix < -1)
+		return CHK_REC_BAD;
+	size_t at = sizeof h;
+	for (int i = 0; i < REC_TEXTS; i++) {
+		if (h.len[i] > len - at)
+			return CHK_REC_BAD;
+		at += h.len[i];
+	}
+	r->oracle = (enum chk_oracle)h.oracle;
+	r->prefix = (long)h.prefix;
+	at = sizeof h;
+	for (int i = 0; i < REC_TEXTS; i++) {
+		sb_add(text[i], p + at, h.len[i]);
+		at += h.len[i];
+	}
+	return CHK_REC_OK;
+}
+
+/* The child's failure, with the transcripts formatted for the parent. */
 void chk_report(struct chk_ctx *c, enum chk_oracle oracle,
 		const struct sched *s, long prefix,
 		const struct tr_transcript *actual, const char *expected,
 		const char *detail)
 {
-	struct strbuf a = {0}, sched = {0}, e = {0};
-	int o = (int)oracle;
+	struct chk_record r;
 	bool tags = chk_oracle_tags(oracle);
 
+	chk_record_init(&r);
+	r.oracle = oracle;
+	r.prefix = prefix;
 	if (s)
-		sched_format(s, &sched);
-	tr_format(actual, &a, tags);
+		sched_format(s, &r.sched);
+	tr_format(actual, &r.actual, tags);
 	if (expected)
-		sb_adds(&e, expected);
+		sb_adds(&r.expected, expected);
 	else
-		chk_format_expected(c, s, tags, &e);
-	sbx_put(c->sh, &o, sizeof o);
-	sbx_put(c->sh, &prefix, sizeof prefix);
-	chk_put_str(c->sh, sb_str(&sched));
-	chk_put_str(c->sh, sb_str(&e));
-	chk_put_str(c->sh, sb_str(&a));
-	chk_put_str(c->sh, detail ? detail : "");
-	sb_free(&a);
-	sb_free(&sched);
-	sb_free(&e);
+		chk_format_expected(c, s, tags, &r.expected);
+	sb_adds(&r.detail, detail ? detail : "");
+	chk_record_put(c->sh, &r);
+	chk_record_free(&r);
 }

@@ -52,8 +52,11 @@ static void parse_current(const char *cur, size_t n, struct chk_failure *f)
 		f->prefix = atol(cur + 7);
 	else {
 		f->whole_run = true;
-		if (cur[0])
-			sb_addf(&f->detail, "while running: %s; ", cur);
+		if (cur[0]) { /* escaped: the subject may have written it */
+			sb_adds(&f->detail, "while running: ");
+			sb_add_escaped(&f->detail, cur, strlen(cur));
+			sb_adds(&f->detail, "; ");
+		}
 	}
 	sb_free(&err);
 }
@@ -82,32 +85,39 @@ static void sandbox_failure(struct chk_ctx *c, const struct sbx_result *res,
 	sb_add(&f->log, res->log.s, res->log.len);
 }
 
-static void collect(struct chk_ctx *c, enum chk_family_id fam,
+/* The child's record, if it wrote one; an unreadable one is a crash: the
+ * subject ran in that child and may have written over it (false). */
+static bool collect(struct chk_ctx *c, enum chk_family_id fam,
 		    struct chk_result *r, size_t from)
 {
-	const char *p = c->sh->result, *end = p + c->sh->result_len;
-	int o;
-	long prefix;
+	struct chk_record rec;
+	enum chk_record_read got = chk_record_get(c->sh, &rec);
 
-	if ((size_t)(end - p) < sizeof o + sizeof prefix)
-		return;
-	memcpy(&o, p, sizeof o);
-	memcpy(&prefix, p + sizeof o, sizeof prefix);
-	p += sizeof o + sizeof prefix;
-	if (have(r, from, (enum chk_oracle)o, c->shape))
-		return;
-	struct chk_failure *f =
-		chk_add_failure(r, c->o, (enum chk_oracle)o, c->shape, fam);
-	struct strbuf sched = {0}, err = {0};
+	if (got == CHK_REC_OK && rec.oracle == CHK_O_COUNT)
+		got = CHK_REC_NONE;
+	if (got == CHK_REC_NONE)
+		goto done;
+	enum chk_oracle o = got == CHK_REC_OK ? rec.oracle : CHK_O_CRASH;
+	if (have(r, from, o, c->shape))
+		goto done;
+	struct chk_failure *f = chk_add_failure(r, c->o, o, c->shape, fam);
 	sb_add(&f->stream, c->in, c->n);
-	f->prefix = prefix;
-	chk_get_str(&p, end, &sched);
-	chk_get_str(&p, end, &f->expected);
-	chk_get_str(&p, end, &f->actual);
-	chk_get_str(&p, end, &f->detail);
-	sched_parse(&f->sched, sb_str(&sched), c->n, &err);
-	sb_free(&sched);
+	if (got == CHK_REC_BAD) {
+		f->whole_run = true; /* its step text is no better */
+		sb_adds(&f->detail, "the child's report was unreadable (its "
+				    "memory overwritten)");
+		goto done;
+	}
+	struct strbuf err = {0};
+	f->prefix = rec.prefix;
+	sched_parse(&f->sched, sb_str(&rec.sched), c->n, &err);
+	sb_swap(&f->expected, &rec.expected);
+	sb_swap(&f->actual, &rec.actual);
+	sb_swap(&f->detail, &rec.detail);
 	sb_free(&err);
+done:
+	chk_record_free(&rec);
+	return got != CHK_REC_BAD;
 }
 
 static void run_family(struct chk_ctx *c, enum chk_family_id fam,
@@ -118,13 +128,14 @@ static void run_family(struct chk_ctx *c, enum chk_family_id fam,
 
 	c->family = fam;
 	sbx_run(c->sh, chk_child_family, c, stall, &res);
-	r->stats.schedules += c->sh->progress;
+	uint64_t ran = c->sh->progress;
 	if (res.outcome == SBX_ERROR)
 		sbx_describe(&res, stall, &r->error);
 	else if (res.outcome != SBX_OK)
 		sandbox_failure(c, &res, fam, r, from);
-	else
-		collect(c, fam, r, from);
+	else if (!collect(c, fam, r, from))
+		ran = 0; /* the area was written over: the count with it */
+	r->stats.schedules += ran;
 	sbx_result_free(&res);
 }
 
@@ -149,8 +160,9 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 		return false;
 	}
 	sbx_result_free(&res);
-	const char *p = c->sh->result, *end = p + c->sh->result_len;
-	if (!tr_deserialize(&c->t0, &p, end) ||
+	const char *p, *end;
+	if (!sbx_result_view(c->sh, &p, &end) ||
+	    !tr_deserialize(&c->t0, &p, end) ||
 	    !tr_deserialize(&c->t1, &p, end) ||
 	    !tr_deserialize(&c->tb, &p, end)) {
 		struct chk_failure *f = chk_add_failure(

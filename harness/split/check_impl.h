@@ -8,15 +8,13 @@
 #ifndef SRH_CHECK_IMPL_H
 #define SRH_CHECK_IMPL_H
 
+#include "channel.h"
 #include "check.h"
 #include "judge.h"
 #include "sandbox.h"
 
 void chk_set_current(struct chk_ctx *c, const char *kind, const struct sched *s,
 		     long prefix);
-/* Length-prefixed strings in the sandbox's result area. */
-void chk_put_str(struct sbx_shared *sh, const char *s);
-const char *chk_get_str(const char **p, const char *end, struct strbuf *out);
 
 struct chk_failure *chk_add_failure(struct chk_result *r,
 				    const struct chk_opts *opts,
@@ -25,9 +23,9 @@ struct chk_failure *chk_add_failure(struct chk_result *r,
 
 /* Has the run's --budget passed? */
 bool chk_over_budget(const struct chk_opts *o);
-/* In the child: write its failure to the result area (check.c collect()
- * reads it): the oracle, the prefix, the schedule, the expected and
- * actual transcripts (expected NULL: from the baselines) and a detail. */
+/* In the child: its failure as a record (channel.h) for check.c's
+ * collect(): the schedule, the expected and actual transcripts (expected
+ * NULL: from the baselines) and a detail. */
 void chk_report(struct chk_ctx *c, enum chk_oracle oracle,
 		const struct sched *s, long prefix,
 		const struct tr_transcript *actual, const char *expected,

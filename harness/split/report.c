@@ -44,7 +44,7 @@ void report_repro(const struct chk_opts *o, const char *input,
 	sb_free(&esc);
 	/* Checks that are not one schedule rerun their whole family. */
 	const struct chk_family_row *row = chk_family_row(f->family);
-	if (row && !row->schedules)
+	if (row && (!row->schedules || f->whole_run))
 		sb_addf(out, " --families %s", row->name);
 	else {
 		sb_adds(out, " --cuts ");
@@ -160,6 +160,9 @@ void report_failure(const struct chk_opts *o, const char *input,
 	sb_adds(out, "\"\n");
 	if (f->prefix >= 0) {
 		sb_addf(out, "  end of input after %ld bytes\n", f->prefix);
+	} else if (f->whole_run && chk_family_row(f->family)) {
+		sb_adds(out, "  cuts:     unknown (not in one schedule: the "
+			     "reproduce command reruns the family)\n");
 	} else if (f->oracle != CHK_O_EXPECTED) {
 		sb_adds(out, "  cuts:     ");
 		sched_format(&f->sched, out);

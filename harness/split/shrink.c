@@ -30,7 +30,7 @@ static bool answer_based(enum chk_oracle o)
 
 /* In the child: the one-piece transcript against the right answer. */
 static void eval_answer(const struct candidate *k, struct chk_ctx *c,
-			struct strbuf *e, struct strbuf *a, struct strbuf *why)
+			struct chk_record *rec)
 {
 	struct tr_transcript want;
 	struct sched none = {0};
@@ -43,12 +43,12 @@ static void eval_answer(const struct candidate *k, struct chk_ctx *c,
 		gen_expect(k->model, lenient, &want);
 	else
 		srh_reference_run(c->in, c->n, lenient, &want.rec);
-	int o = (int)chk_conform(
-		&c->t, &want, c->o->subject->reports,
-		k->target == CHK_O_MODEL ? CHK_O_MODEL : CHK_O_DIFF, why);
-	tr_format(&want, e, false);
-	tr_format(&c->t, a, false);
-	sbx_put(c->sh, &o, sizeof o);
+	rec->oracle =
+		chk_conform(&c->t, &want, c->o->subject->reports,
+			    k->target == CHK_O_MODEL ? CHK_O_MODEL : CHK_O_DIFF,
+			    &rec->detail);
+	tr_format(&want, &rec->expected, false);
+	tr_format(&c->t, &rec->actual, false);
 	tr_free(&want);
 }
 
@@ -71,7 +71,7 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 	const struct candidate *k = arg;
 	struct chk_ctx c = *k->c;
 	struct sched none = {0}, bytes = {0};
-	struct strbuf why = {0}, e = {0}, a = {0};
+	struct chk_record rec;
 
 	c.in = k->in;
 	c.n = k->n;
@@ -79,43 +79,32 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 	tr_init(&c.t0);
 	tr_init(&c.t1);
 	tr_init(&c.t);
+	chk_record_init(&rec);
 	if (answer_based(k->target)) {
-		eval_answer(k, &c, &e, &a, &why);
-		chk_put_str(sh, sb_str(&e));
-		chk_put_str(sh, sb_str(&a));
-		chk_put_str(sh, sb_str(&why));
-		return;
-	}
-	if (chk_oracle_judged(k->target) == CHK_BY_RUN) {
+		eval_answer(k, &c, &rec);
+	} else if (chk_oracle_judged(k->target) == CHK_BY_RUN) {
 		/* Only the candidate schedule: a crash elsewhere would not
 		 * be this failure. */
-		int o = CHK_O_COUNT;
 		chk_set_current(&c, "sched", k->s, -1);
 		chk_run_one(&c, c.in, c.n, k->s, &c.t);
-		tr_format(&c.t, &a, false);
-		sbx_put(sh, &o, sizeof o);
-		chk_put_str(sh, "");
-		chk_put_str(sh, sb_str(&a));
-		chk_put_str(sh, "");
-		return;
+		tr_format(&c.t, &rec.actual, false);
+	} else {
+		chk_set_current(&c, "sched", &none, -1);
+		chk_run_one(&c, c.in, c.n, &none, &c.t0);
+		if (c.shape == CHK_PUSH) {
+			chk_all_cuts(&bytes, c.n);
+			chk_set_current(&c, "sched", &bytes, -1);
+			chk_run_one(&c, c.in, c.n, &bytes, &c.t1);
+			c.tags_ok = tr_equal(&c.t0, &c.t1);
+		}
+		chk_set_current(&c, "sched", k->s, -1);
+		rec.oracle = chk_judge(&c, k->s, &rec.detail);
+		bool tags = chk_oracle_tags(rec.oracle);
+		chk_format_expected(&c, k->s, tags, &rec.expected);
+		tr_format(&c.t, &rec.actual, tags);
 	}
-	chk_set_current(&c, "sched", &none, -1);
-	chk_run_one(&c, c.in, c.n, &none, &c.t0);
-	if (c.shape == CHK_PUSH) {
-		chk_all_cuts(&bytes, c.n);
-		chk_set_current(&c, "sched", &bytes, -1);
-		chk_run_one(&c, c.in, c.n, &bytes, &c.t1);
-		c.tags_ok = tr_equal(&c.t0, &c.t1);
-	}
-	chk_set_current(&c, "sched", k->s, -1);
-	int o = (int)chk_judge(&c, k->s, &why);
-	bool tags = chk_oracle_tags((enum chk_oracle)o);
-	chk_format_expected(&c, k->s, tags, &e);
-	tr_format(&c.t, &a, tags);
-	sbx_put(sh, &o, sizeof o);
-	chk_put_str(sh, sb_str(&e));
-	chk_put_str(sh, sb_str(&a));
-	chk_put_str(sh, sb_str(&why));
+	chk_record_put(sh, &rec);
+	chk_record_free(&rec);
 }
 
 static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
@@ -124,20 +113,21 @@ static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
 {
 	struct candidate k = {c, in, n, s, target, model};
 	struct sbx_result res;
+	struct chk_record rec;
 
 	memset(v, 0, sizeof *v);
+	chk_record_init(&rec);
 	sbx_run(c->sh, child_eval, &k, c->o->deadline_ms + 60, &res);
 	if (res.outcome == SBX_OK) {
-		const char *p = c->sh->result, *end = p + c->sh->result_len;
-		int o = CHK_O_COUNT;
-		if ((size_t)(end - p) >= sizeof o) {
-			memcpy(&o, p, sizeof o);
-			p += sizeof o;
-		}
-		v->oracle = (enum chk_oracle)o;
-		chk_get_str(&p, end, &v->expected);
-		chk_get_str(&p, end, &v->actual);
-		chk_get_str(&p, end, &v->detail);
+		/* An unreadable record is not the failure being shrunk
+		 * unless that is a crash. */
+		enum chk_record_read got = chk_record_get(c->sh, &rec);
+		v->oracle = got == CHK_REC_OK	 ? rec.oracle
+			    : got == CHK_REC_BAD ? CHK_O_CRASH
+						 : CHK_O_COUNT;
+		sb_swap(&v->expected, &rec.expected);
+		sb_swap(&v->actual, &rec.actual);
+		sb_swap(&v->detail, &rec.detail);
 	} else if (res.outcome == SBX_ERROR) {
 		v->oracle =
 			CHK_O_COUNT; /* no verdict: the candidate is kept out */
@@ -146,6 +136,7 @@ static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
 		sbx_describe(&res, c->o->deadline_ms, &v->detail);
 		sb_add(&v->log, res.log.s, res.log.len);
 	}
+	chk_record_free(&rec);
 	sbx_result_free(&res);
 }
 
