@@ -16,6 +16,14 @@
 /* Runs to shrink one failure (smtp-split --shrink-runs). */
 #define SRH_SHRINK_RUNS 2000
 
+/* smtp-split's schedules per stream: pairs of cuts for streams up to
+ * SRH_PAIRS_MAX bytes, SRH_RANDOM random schedules; --quick, the budget
+ * ctest and ./run give the whole corpus, takes the smaller pair. */
+#define SRH_PAIRS_MAX	    160
+#define SRH_RANDOM	    200
+#define SRH_QUICK_PAIRS_MAX 64
+#define SRH_QUICK_RANDOM    60
+
 /* The most work a stream may cost fed byte by byte, against `one` for it
  * in one piece: linear with room for constant costs per feed. */
 #define SRH_WORK_BOUND(one) (4 * (one) + 64)

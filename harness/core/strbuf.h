@@ -18,7 +18,7 @@ struct strbuf {
 };
 
 void sb_free(struct strbuf *b);
-void sb_clear(struct strbuf *b); /* length 0, memory kept */
+void sb_clear(struct strbuf *b);		  /* length 0, memory kept */
 void sb_swap(struct strbuf *a, struct strbuf *b); /* no copying */
 void sb_add(struct strbuf *b, const void *data, size_t n);
 void sb_adds(struct strbuf *b, const char *s);

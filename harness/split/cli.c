@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "subjects.h"
 
+/* clang-format off */
 static const char usage[] =
 	"usage: smtp-split [options] [FILE|DIR]...\n"
 	"Feed each SMTP reply stream to a parser (the subject) cut in every\n"
@@ -44,70 +45,33 @@ static const char usage[] =
 	"  --gen-replies N    at most N pipelined replies a stream (4)\n"
 	"  --gen-defects PCT  streams with one planted defect (50)\n"
 	"  --no-differential  do not compare with the reference parser\n"
-	"  --pairs-max N      pairs of cuts for streams up to N bytes (160)\n"
+	"  --pairs-max N      pairs of cuts for streams up to N bytes (" SRH_STR(SRH_PAIRS_MAX) ")\n"
 	"  --exhaustive-max N all partitions up to N bytes (12)\n"
-	"  --random N         random schedules per stream (200)\n"
+	"  --random N         random schedules per stream (" SRH_STR(SRH_RANDOM) ")\n"
+	"  --quick            fewer of both: --pairs-max " SRH_STR(SRH_QUICK_PAIRS_MAX) " --random " SRH_STR(SRH_QUICK_RANDOM) ",\n"
+	"                     the corpus budget of the tests and of ./run\n"
 	"  --random-cuts N    at most N cuts each (8)\n"
 	"  --delays LIST      fd pauses in ms (0,1,50)\n"
-	"  --deadline MS      a subject silent this long hangs "
-	"(" SRH_STR(
-		SRH_DEADLINE_MS) ")\n"
-				 "  --seed N           for the random "
-				 "schedules (1)\n"
-				 "  --budget SECONDS   start no new work after "
-				 "this (0: none)\n"
-				 "  --no-shrink        report failures as "
-				 "found\n"
-				 "  --max-failures N   stop after N failures "
-				 "(20; 0: no limit)\n"
-				 "  --stop-on LIST     stop after the input "
-				 "where one of these\n"
-				 "                     oracles failed "
-				 "(crash,hang,split,...)\n"
-				 "  --no-corpus        with no FILE, only "
-				 "--stream or --generate\n"
-				 "  --shrink-runs N    at most N runs to "
-				 "shrink a failure "
-				 "(" SRH_STR(
-					 SRH_SHRINK_RUNS) ")\n"
-							  "  --no-guard        "
-							  " plain heap pieces "
-							  "instead of guarded "
-							  "ones\n"
-							  "  --guard-pages     "
-							  " guard with "
-							  "mprotect "
-							  "only, not "
-							  "protection "
-							  "keys\n"
-							  "  --no-clone        "
-							  " do not share "
-							  "prefixes through "
-							  "the subject's\n"
-							  "                    "
-							  " clone (every "
-							  "partition from the "
-							  "start)\n"
-							  "  --save DIR        "
-							  " write each failure "
-							  "as "
-							  "DIR/"
-							  "<subject>-<oracle>-"
-							  "N.case\n"
-							  "  --json FILE       "
-							  " write a JSON "
-							  "report\n"
-							  "  --progress        "
-							  " progress on stderr "
-							  "even when it is no "
-							  "terminal\n"
-							  "  --quiet           "
-							  " no progress\n"
-							  "  --list-subjects   "
-							  " the built-in "
-							  "subjects\n"
-							  "  -h, --help        "
-							  " this text\n";
+	"  --deadline MS      a subject silent this long hangs (" SRH_STR(SRH_DEADLINE_MS) ")\n"
+	"  --seed N           for the random schedules (1)\n"
+	"  --budget SECONDS   start no new work after this (0: none)\n"
+	"  --no-shrink        report failures as found\n"
+	"  --max-failures N   stop after N failures (20; 0: no limit)\n"
+	"  --stop-on LIST     stop after the input where one of these\n"
+	"                     oracles failed (crash,hang,split,...)\n"
+	"  --no-corpus        with no FILE, only --stream or --generate\n"
+	"  --shrink-runs N    at most N runs to shrink a failure (" SRH_STR(SRH_SHRINK_RUNS) ")\n"
+	"  --no-guard         plain heap pieces instead of guarded ones\n"
+	"  --guard-pages      guard with mprotect only, not protection keys\n"
+	"  --no-clone         do not share prefixes through the subject's\n"
+	"                     clone (every partition from the start)\n"
+	"  --save DIR         write each failure as DIR/<subject>-<oracle>-N.case\n"
+	"  --json FILE        write a JSON report\n"
+	"  --progress         progress on stderr even when it is no terminal\n"
+	"  --quiet            no progress\n"
+	"  --list-subjects    the built-in subjects\n"
+	"  -h, --help         this text\n";
+/* clang-format on */
 
 /* The families, from their table (check.h CHK_FAMILIES). */
 static void print_families(FILE *out)
@@ -218,6 +182,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		O_MAX_FAILURES,
 		O_STOP_ON,
 		O_NO_CORPUS,
+		O_QUICK,
 	};
 	static const struct option longopts[] = {
 		{"subject", required_argument, NULL, O_SUBJECT},
@@ -251,6 +216,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		{"max-failures", required_argument, NULL, O_MAX_FAILURES},
 		{"stop-on", required_argument, NULL, O_STOP_ON},
 		{"no-corpus", no_argument, NULL, O_NO_CORPUS},
+		{"quick", no_argument, NULL, O_QUICK},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -297,6 +263,10 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		case O_RANDOM:
 			ok = parse_num(optarg, 1u << 30, &v);
 			o->random_count = (size_t)v;
+			break;
+		case O_QUICK:
+			o->pairs_max = SRH_QUICK_PAIRS_MAX;
+			o->random_count = SRH_QUICK_RANDOM;
 			break;
 		case O_RANDOM_CUTS:
 			ok = parse_num(optarg, 4096, &v) && v > 0;

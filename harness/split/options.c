@@ -64,9 +64,9 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	o->run.guard = GUARD_KEYS;
 	o->run.drain_wait_ms = 1000;
 	o->run.beat = NULL;
-	o->pairs_max = 160;
+	o->pairs_max = SRH_PAIRS_MAX;
 	o->exhaustive_max = 12;
-	o->random_count = 200;
+	o->random_count = SRH_RANDOM;
 	o->random_max_cuts = 8;
 	o->seed = 1;
 	o->delays[0] = 0;
