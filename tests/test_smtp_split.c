@@ -7,6 +7,7 @@
  * saved case file must reproduce the failure.
  */
 #define _GNU_SOURCE /* popen, mkstemps */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -224,6 +225,31 @@ static void test_guard_rewind(void **state)
 	(void)state;
 	guard_rewind_in(GUARD_PAGES);
 	guard_rewind_in(GUARD_KEYS);
+}
+
+/* A piece the system will not map is an error the caller gets (the
+ * runner makes it the harness's failure), never an abort in the child
+ * that would pass for the subject's crash; the guard stays failed until
+ * released. */
+static void test_guard_refused(void **state)
+{
+	(void)state;
+	static const enum guard_mode modes[] = {GUARD_PAGES, GUARD_KEYS};
+	static const unsigned char b[1] = {'x'};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct guard g;
+		guard_init(&g, modes[i]);
+		assert_non_null(guard_piece(&g, b, 1));
+		/* Past any address space: mmap refuses before a byte is
+		 * copied. */
+		assert_null(guard_piece(&g, b, (size_t)1 << 48));
+		assert_int_equal(guard_error(&g), ENOMEM);
+		assert_null(guard_piece(&g, b, 1));
+		guard_release(&g);
+		assert_non_null(guard_piece(&g, b, 1));
+		guard_release(&g);
+	}
 }
 
 /* Every retired piece of a run stays no-access however many come after
@@ -793,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_reference_passes),
 		cmocka_unit_test(test_exhaustive_partitions),
 		cmocka_unit_test(test_guard_rewind),
+		cmocka_unit_test(test_guard_refused),
 		cmocka_unit_test(test_guard_many),
 		cmocka_unit_test(test_kb912341_reader),
 		cmocka_unit_test(test_busy_reader_gets_pieces_apart),

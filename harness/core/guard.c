@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "guard.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,11 @@ void guard_init(struct guard *g, enum guard_mode mode)
 	memset(g, 0, sizeof *g);
 	g->mode = mode;
 	g->page = page_size();
+}
+
+int guard_error(const struct guard *g)
+{
+	return g->err;
 }
 
 /* ---- protection keys ----------------------------------------------------
@@ -97,9 +103,17 @@ static void slots_reopen(struct guard *g, size_t from)
 	if (from < g->none_end) {
 		if (mprotect(g->slots + from * ps, (g->none_end - from) * ps,
 			     PROT_READ | PROT_WRITE) != 0)
-			abort();
-		g->none_end = from;
+			g->err = errno;
+		else
+			g->none_end = from;
 	}
+}
+
+/* No piece: the system's error kept for guard_error(). */
+static unsigned char *fail(struct guard *g)
+{
+	g->err = errno ? errno : ENOMEM;
+	return NULL;
 }
 
 static unsigned char *slot_piece(struct guard *g, const void *data, size_t len)
@@ -111,7 +125,7 @@ static unsigned char *slot_piece(struct guard *g, const void *data, size_t len)
 	if (c == g->ntagged) {
 		if (pkey_mprotect(g->slots + c * ps, ps, PROT_READ | PROT_WRITE,
 				  g->keys[c % g->nkeys]) != 0)
-			abort();
+			return fail(g);
 		g->ntagged++;
 	}
 
@@ -120,7 +134,7 @@ static unsigned char *slot_piece(struct guard *g, const void *data, size_t len)
 	if (c - g->none_end >= g->nkeys) {
 		if (mprotect(g->slots + g->none_end * ps,
 			     (c - g->none_end) * ps, PROT_NONE) != 0)
-			abort();
+			return fail(g);
 		g->none_end = c;
 	}
 	pkey_set(g->keys[c % g->nkeys], 0);
@@ -132,17 +146,20 @@ static unsigned char *slot_piece(struct guard *g, const void *data, size_t len)
 /* ---- pages ---------------------------------------------------------------
  */
 
-static void remember(struct guard *g, void *base, size_t size)
+static bool remember(struct guard *g, void *base, size_t size)
 {
 	if (g->nmaps == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 16;
-		g->maps = realloc(g->maps, g->cap * sizeof *g->maps);
-		if (!g->maps)
-			abort();
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		struct guard_map *maps = realloc(g->maps, cap * sizeof *maps);
+		if (!maps)
+			return false;
+		g->maps = maps;
+		g->cap = cap;
 	}
 	g->maps[g->nmaps].base = base;
 	g->maps[g->nmaps].size = size;
 	g->nmaps++;
+	return true;
 }
 
 #define RESERVE (16u << 20)
@@ -158,8 +175,12 @@ static unsigned char *page_piece(struct guard *g, const void *data, size_t len)
 			NULL, size, PROT_NONE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (base == MAP_FAILED)
-			abort();
-		remember(g, base, size);
+			return fail(g);
+		if (!remember(g, base, size)) {
+			munmap(base, size);
+			errno = ENOMEM;
+			return fail(g);
+		}
 		g->next = base;
 		g->left = size;
 	}
@@ -168,7 +189,7 @@ static unsigned char *page_piece(struct guard *g, const void *data, size_t len)
 	g->left -= need;
 	if (data_pages &&
 	    mprotect(slot, data_pages * ps, PROT_READ | PROT_WRITE) != 0)
-		abort();
+		return fail(g);
 	unsigned char *piece = slot + data_pages * ps - len;
 	if (len)
 		memcpy(piece, data, len);
@@ -177,10 +198,14 @@ static unsigned char *page_piece(struct guard *g, const void *data, size_t len)
 
 unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
 {
+	if (g->err) /* a failure since that left pages in a wrong state */
+		return NULL;
 	if (g->mode == GUARD_OFF) {
 		unsigned char *p = malloc(len ? len : 1);
-		if (!p)
-			abort();
+		if (!p) {
+			errno = ENOMEM;
+			return fail(g);
+		}
 		if (len)
 			memcpy(p, data, len);
 		return p;

@@ -51,12 +51,17 @@ struct guard {
 	size_t nslots, ntagged; /* slots [0, ntagged) have their key */
 	size_t cur;		/* next slot to use */
 	size_t none_end;	/* slots [0, none_end) are no-access */
+	int err;		/* the first failure's errno; 0: none */
 };
 
 void guard_init(struct guard *g, enum guard_mode mode);
 /* A copy of data[0, len) whose last byte is followed by inaccessible
- * memory. len 0 gives a pointer to a no-access page. */
+ * memory. len 0 gives a pointer to a no-access page. NULL when the system
+ * refused memory or a protection change (guard_error says which errno);
+ * then every later call too, until guard_release: that is the harness's
+ * own limit, never the subject's failure. */
 unsigned char *guard_piece(struct guard *g, const void *data, size_t len);
+int guard_error(const struct guard *g);
 /* The feed returned: make the piece inaccessible (or free it). */
 void guard_retire(struct guard *g, unsigned char *piece, size_t len);
 /* Unmap everything, give the keys back. */

@@ -54,25 +54,42 @@ static void beat(const struct run_opts *o)
 		o->beat(o->beat_arg);
 }
 
+/* A guarded copy of a piece, or the harness's own failure: the system
+ * refused the memory (a limit on the run, not the subject's doing). */
+static unsigned char *piece(const struct run_opts *o, struct guard *g,
+			    const unsigned char *data, size_t len)
+{
+	unsigned char *p = guard_piece(g, data, len);
+	if (!p) {
+		char what[200];
+		snprintf(what, sizeof what,
+			 "a guarded piece of %zu bytes: %s (the harness's "
+			 "limit, not the subject's)",
+			 len, strerror(guard_error(g)));
+		fail(o, true, what);
+	}
+	return p;
+}
+
 /* Feed piece j (and its idle step) of stream in to self. */
-static void feed_piece(const struct srh_subject *s, void *self, struct guard *g,
-		       const unsigned char *in, size_t n,
-		       const struct sched *sc, size_t j,
+static void feed_piece(const struct srh_subject *s, const struct run_opts *o,
+		       void *self, struct guard *g, const unsigned char *in,
+		       size_t n, const struct sched *sc, size_t j,
 		       struct tr_transcript *t)
 {
 	size_t start, end;
 
 	piece_bounds(sc, n, j, &start, &end);
 	if (j > 0 && sc->cuts[j - 1].idle) {
-		unsigned char *none = guard_piece(g, NULL, 0);
+		unsigned char *none = piece(o, g, NULL, 0);
 		t->fed = start;
 		s->feed(self, none, 0);
 		guard_retire(g, none, 0);
 	}
-	unsigned char *piece = guard_piece(g, in + start, end - start);
+	unsigned char *p = piece(o, g, in + start, end - start);
 	t->fed = end;
-	s->feed(self, piece, end - start);
-	guard_retire(g, piece, end - start);
+	s->feed(self, p, end - start);
+	guard_retire(g, p, end - start);
 }
 
 /* The run's guard: the kept arena, or its own. */
@@ -111,7 +128,7 @@ void run_push(const struct srh_subject *s, const struct run_opts *o,
 	for (size_t j = 0; j <= sc->ncuts; j++) {
 		if ((j & 255) == 0)
 			beat(o);
-		feed_piece(s, self, g, in, n, sc, j, t);
+		feed_piece(s, o, self, g, in, n, sc, j, t);
 	}
 	finish(s, self, t);
 	s->destroy(self);
@@ -132,9 +149,9 @@ void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
 		if ((j & 255) == 0)
 			beat(o);
 		if (j <= sa->ncuts)
-			feed_piece(s, x, g, a, na, sa, j, ta);
+			feed_piece(s, o, x, g, a, na, sa, j, ta);
 		if (j <= sb->ncuts)
-			feed_piece(s, y, g, b, nb, sb, j, tb);
+			feed_piece(s, o, y, g, b, nb, sb, j, tb);
 	}
 	finish(s, x, ta);
 	finish(s, y, tb);
@@ -153,10 +170,10 @@ void run_push_reused(const struct srh_subject *s, const struct run_opts *o,
 	struct guard *g = guard_begin(o, &own);
 
 	if (first_len)
-		feed_piece(s, self, g, first, first_len, &none, 0, t);
+		feed_piece(s, o, self, g, first, first_len, &none, 0, t);
 	s->reset(self);
 	tr_clear(t);
-	feed_piece(s, self, g, in, n, &none, 0, t);
+	feed_piece(s, o, self, g, in, n, &none, 0, t);
 	finish(s, self, t);
 	s->destroy(self);
 	guard_end(o, g);
@@ -178,7 +195,7 @@ uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
 	for (size_t j = 0; j <= sc->ncuts; j++) {
 		if ((j & 255) == 0)
 			beat(o);
-		feed_piece(s, self, g, in, n, sc, j, &t);
+		feed_piece(s, o, self, g, in, n, sc, j, &t);
 	}
 	finish(s, self, &t);
 	work = s->work(self);

@@ -222,7 +222,8 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	}
 }
 
-void sbx_child_fail(struct sbx_shared *sh, bool harness, const char *what)
+_Noreturn void sbx_child_fail(struct sbx_shared *sh, bool harness,
+			      const char *what)
 {
 	sh->harness_failed = harness;
 	fprintf(stderr, "%s\n", what);

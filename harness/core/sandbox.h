@@ -58,7 +58,8 @@ void sbx_beat(struct sbx_shared *sh);
 void sbx_set_current(struct sbx_shared *sh, const char *what, size_t n);
 /* In the child: end it, saying what stopped it (to its log); harness:
  * the harness's own failure (SBX_ERROR), else a crash of the subject. */
-void sbx_child_fail(struct sbx_shared *sh, bool harness, const char *what);
+_Noreturn void sbx_child_fail(struct sbx_shared *sh, bool harness,
+			      const char *what);
 /* In the child: append to the result area; false when it is full. */
 bool sbx_put(struct sbx_shared *sh, const void *data, size_t n);
 /* In the parent, after sbx_run: the child's result as [*p, *end); false

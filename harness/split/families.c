@@ -154,14 +154,20 @@ static bool partitions_from(struct chk_ctx *c, struct guard *g,
 		void *copy = s->clone(self, &c->t.rec);
 		bool ok = true;
 
-		if (!copy)
-			abort();
+		if (!copy) /* the subject's failure: it said it clones */
+			sbx_child_fail(c->sh, false,
+				       "the subject's clone() "
+				       "returned NULL");
 		if (q < c->n)
 			sched_add(&c->sched, (uint32_t)q, 0, false);
 		chk_set_current(c, "sched", &c->sched, -1); /* if it dies */
 		if (q < c->n)
 			c->sched.ncuts--;
 		unsigned char *piece = guard_piece(g, c->in + pos, q - pos);
+		if (!piece)
+			sbx_child_fail(c->sh, true,
+				       "a guarded piece: no memory (the "
+				       "harness's limit, not the subject's)");
 		c->t.fed = q;
 		s->feed(copy, piece, q - pos);
 		guard_retire(g, piece, q - pos);
@@ -209,7 +215,9 @@ static void fam_exhaustive(struct chk_ctx *c)
 	void *root = s->create(&c->t.rec);
 	struct guard g;
 	if (!root)
-		abort();
+		sbx_child_fail(c->sh, false,
+			       "the subject's create() returned "
+			       "NULL");
 	guard_init(&g, c->o->run.guard);
 	partitions_from(c, &g, root, 0);
 	s->destroy(root);
@@ -223,7 +231,9 @@ static void fam_random(struct chk_ctx *c)
 	bool fd = c->shape == CHK_FD;
 
 	if (!pts)
-		abort();
+		sbx_child_fail(c->sh, true,
+			       "no memory for the random "
+			       "schedules' cut points");
 	size_t npts = sched_interesting(c->in, c->n, pts, c->n * 8 + 16);
 	/* An fd run costs a thread, a socket pair and its pauses: fewer. */
 	size_t count = fd ? (c->o->random_count + 3) / 4 : c->o->random_count;
