@@ -21,11 +21,13 @@
 
 #include <cmocka.h>
 
+#include "channel.h"
 #include "check.h"
 #include "guard.h"
 #include "loader.h"
 #include "report.h"
 #include "runner.h"
+#include "sandbox.h"
 
 static const char kb_stream[] = "354-Line 1\r\n354 Send message\r\n";
 static const char cve_stream[] = "250-first\r\n250\r\n221 2.0.0 Bye\r\n";
@@ -458,6 +460,50 @@ static void test_slow_sanitizer_report(void **state)
 	chk_result_free(&r);
 }
 
+/* A record round-trips; one too big for the area keeps its schedule and
+ * detail whole and cuts the long transcript, saying so; lengths past the
+ * area are refused. */
+static void test_channel_record(void **state)
+{
+	(void)state;
+	struct sbx_shared *sh = sbx_create(300);
+	struct chk_record in, out;
+
+	assert_non_null(sh);
+	chk_record_init(&in);
+	in.oracle = CHK_O_SPLIT;
+	in.prefix = 7;
+	sb_adds(&in.sched, "3,5");
+	sb_adds(&in.detail, "why");
+	sb_adds(&in.expected, "reply 250");
+	assert_true(chk_record_put(sh, &in));
+	assert_int_equal(chk_record_get(sh, &out), CHK_REC_OK);
+	assert_int_equal(out.oracle, CHK_O_SPLIT);
+	assert_int_equal(out.prefix, 7);
+	assert_string_equal(sb_str(&out.sched), "3,5");
+	assert_string_equal(sb_str(&out.expected), "reply 250");
+	assert_string_equal(sb_str(&out.actual), "");
+	chk_record_free(&out);
+
+	sh->result_len = 0;
+	for (int i = 0; i < 100; i++)
+		sb_adds(&in.actual, "reply 250\n");
+	assert_true(chk_record_put(sh, &in));
+	assert_int_equal(chk_record_get(sh, &out), CHK_REC_OK);
+	assert_string_equal(sb_str(&out.sched), "3,5");
+	assert_string_equal(sb_str(&out.detail), "why");
+	assert_true(out.actual.len < in.actual.len);
+	assert_non_null(strstr(sb_str(&out.actual), "[cut:"));
+	chk_record_free(&out);
+
+	sh->result_len = sh->result_cap + 1;
+	assert_int_equal(chk_record_get(sh, &out), CHK_REC_BAD);
+	sh->result_len = 0;
+	assert_int_equal(chk_record_get(sh, &out), CHK_REC_NONE);
+	chk_record_free(&in);
+	sbx_destroy(sh);
+}
+
 /* The subject wrote over the result area mid-family: a crash named as
  * such, the parent unharmed, the other families' verdicts kept. */
 static void test_scribbled_result(void **state)
@@ -828,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_short_timeout),
 		cmocka_unit_test(test_crash_3byte),
 		cmocka_unit_test(test_slow_sanitizer_report),
+		cmocka_unit_test(test_channel_record),
 		cmocka_unit_test(test_scribbled_result),
 		cmocka_unit_test(test_lazy_reply),
 		cmocka_unit_test(test_read_past_piece),
