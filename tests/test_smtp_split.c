@@ -21,6 +21,17 @@
 
 #include <cmocka.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SRH_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SRH_TEST_ASAN 1
+#endif
+#endif
+#ifdef SRH_TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "channel.h"
 #include "check.h"
 #include "guard.h"
@@ -185,10 +196,18 @@ static void test_exhaustive_partitions(void **state)
 }
 
 /* Whether the byte at p can be read: write() copies it into a pipe, or
- * fails with EFAULT where a load would fault. */
-static bool readable(const void *p)
+ * fails with EFAULT where a load would fault; with ASan's shadow, whether
+ * it is poisoned (write() would report it and end the test). */
+static bool readable_in(const struct guard *g, const void *p)
 {
 	int fds[2];
+
+#ifdef SRH_TEST_ASAN
+	if (g->mode == GUARD_SHADOW)
+		return !__asan_address_is_poisoned(p);
+#else
+	(void)g;
+#endif
 
 	assert_int_equal(pipe(fds), 0);
 	bool ok = write(fds[1], p, 1) == 1;
@@ -208,16 +227,16 @@ static void guard_rewind_in(enum guard_mode mode)
 	guard_retire(&g, root, 4);
 	struct guard_mark m = guard_mark(&g);
 	unsigned char *a = guard_piece(&g, "ab", 2);
-	assert_true(readable(a));
-	assert_false(readable(a + 2)); /* the guard page after it */
+	assert_true(readable_in(&g, a));
+	assert_false(readable_in(&g, a + 2)); /* the guard page after it */
 	guard_retire(&g, a, 2);
-	assert_false(readable(a));
+	assert_false(readable_in(&g, a));
 	guard_rewind(&g, m);
 	unsigned char *b = guard_piece(&g, "cd", 2);
 	assert_ptr_equal(b, a);
-	assert_true(readable(b));
+	assert_true(readable_in(&g, b));
 	assert_memory_equal(b, "cd", 2);
-	assert_false(readable(root));
+	assert_false(readable_in(&g, root));
 	guard_retire(&g, b, 2);
 	guard_release(&g);
 }
@@ -227,6 +246,7 @@ static void test_guard_rewind(void **state)
 	(void)state;
 	guard_rewind_in(GUARD_PAGES);
 	guard_rewind_in(GUARD_KEYS);
+	guard_rewind_in(GUARD_SHADOW);
 }
 
 /* A piece the system will not map is an error the caller gets (the
@@ -236,10 +256,11 @@ static void test_guard_rewind(void **state)
 static void test_guard_refused(void **state)
 {
 	(void)state;
-	static const enum guard_mode modes[] = {GUARD_PAGES, GUARD_KEYS};
+	static const enum guard_mode modes[] = {GUARD_PAGES, GUARD_KEYS,
+						GUARD_SHADOW};
 	static const unsigned char b[1] = {'x'};
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
 		struct guard g;
 		guard_init(&g, modes[i]);
 		assert_non_null(guard_piece(&g, b, 1));
@@ -272,19 +293,19 @@ static void guard_many_in(enum guard_mode mode)
 		len[i] = i % 50 == 49 ? sizeof big : 1 + i % 7;
 		memset(big, (int)i, sizeof big);
 		old[i] = guard_piece(&g, big, len[i]);
-		assert_true(readable(old[i]));
-		assert_true(readable(old[i] + len[i] - 1));
+		assert_true(readable_in(&g, old[i]));
+		assert_true(readable_in(&g, old[i] + len[i] - 1));
 		assert_int_equal(old[i][len[i] - 1], (unsigned char)i);
-		assert_false(readable(old[i] + len[i]));
+		assert_false(readable_in(&g, old[i] + len[i]));
 		for (size_t j = i - i % 30; j < i; j++) {
-			assert_false(readable(old[j]));
-			assert_false(readable(old[j] + len[j] - 1));
+			assert_false(readable_in(&g, old[j]));
+			assert_false(readable_in(&g, old[j] + len[j] - 1));
 		}
 		unsigned char *none = guard_piece(&g, NULL, 0);
-		assert_false(readable(none));
+		assert_false(readable_in(&g, none));
 		guard_retire(&g, none, 0);
 		guard_retire(&g, old[i], len[i]);
-		assert_false(readable(old[i]));
+		assert_false(readable_in(&g, old[i]));
 		if (i % 30 == 29)
 			guard_recycle(&g); /* a run of 30 pieces ended */
 	}
@@ -299,6 +320,108 @@ static void test_guard_many(void **state)
 	(void)state;
 	guard_many_in(GUARD_PAGES);
 	guard_many_in(GUARD_KEYS);
+	guard_many_in(GUARD_SHADOW);
+}
+
+/* Wraps the reference, and reads the first byte of the piece before
+ * at every feed: a pointer kept past its feed. */
+struct stale {
+	void *ref;
+	const unsigned char *last;
+};
+
+static const struct srh_subject *stale_ref(void)
+{
+	return subject("reference");
+}
+
+static void *stale_create(struct srh_recorder *rec)
+{
+	struct stale *z = calloc(1, sizeof *z);
+	if (z && !(z->ref = stale_ref()->create(rec))) {
+		free(z);
+		z = NULL;
+	}
+	return z;
+}
+
+static void stale_feed(void *self, const unsigned char *buf, size_t len)
+{
+	struct stale *z = self;
+	volatile unsigned char c = z->last ? *z->last : 0; /* the bug */
+	(void)c;
+	z->last = len ? buf : NULL;
+	stale_ref()->feed(z->ref, buf, len);
+}
+
+static void stale_finish(void *self)
+{
+	struct stale *z = self;
+	stale_ref()->finish(z->ref);
+}
+
+static void stale_destroy(void *self)
+{
+	struct stale *z = self;
+	stale_ref()->destroy(z->ref);
+	free(z);
+}
+
+static const struct srh_subject stale_subject = {
+	.abi = SRH_SUBJECT_ABI,
+	.name = "stale-pointer",
+	.description = "reads the piece before at every feed",
+	.create = stale_create,
+	.feed = stale_feed,
+	.finish = stale_finish,
+	.destroy = stale_destroy,
+};
+
+/* ASan's shadow is the default guard where it sees the subject's loads:
+ * in a sanitizer build, a read past a piece and a read of a piece after
+ * its feed are both use-after-poison reports, found and shrunk as
+ * crashes like the page guard's faults (--guard-pages: signal 11). */
+static void test_guard_shadow(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+	const void *code;
+
+	memcpy(&code, &stale_subject.feed, sizeof code);
+#ifdef SRH_TEST_ASAN
+	assert_true(guard_shadow_covers(code));
+#else
+	assert_false(guard_shadow_covers(code));
+#endif
+	static const char *const names[] = {"read_past_piece", NULL};
+	for (size_t i = 0; i < 2; i++) {
+		for (int pages = 0; pages < 2; pages++) {
+			if (names[i])
+				opts(&o, names[i]);
+			else {
+				chk_opts_init(&o, &stale_subject);
+				o.random_count = 40;
+				o.deadline_ms = 400;
+			}
+			if (pages)
+				o.run.guard = GUARD_PAGES;
+			run(&o, kb_stream, &r);
+			const struct chk_failure *f =
+				expect(&o, &r, CHK_O_CRASH);
+			bool poison = strstr(f->log.s ? f->log.s : "",
+					     "use-after-poison") != NULL;
+#ifdef SRH_TEST_ASAN
+			assert_int_equal(poison, !pages);
+#else
+			assert_false(poison);
+#endif
+			/* Two pieces at least: one read after its feed, or a
+			 * piece ending where the peek goes past it. */
+			assert_true(f->sched.ncuts >= 1);
+			chk_result_free(&r);
+		}
+	}
 }
 
 /* ---- each broken subject is caught by its oracle ------------------------
@@ -867,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_guard_rewind),
 		cmocka_unit_test(test_guard_refused),
 		cmocka_unit_test(test_guard_many),
+		cmocka_unit_test(test_guard_shadow),
 		cmocka_unit_test(test_kb912341_reader),
 		cmocka_unit_test(test_busy_reader_gets_pieces_apart),
 		cmocka_unit_test(test_crlf_split),

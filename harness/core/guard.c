@@ -5,17 +5,40 @@
  * past them, so their addresses are not reused by a later piece while a
  * retained pointer could still silently read new data through them.
  * GUARD_KEYS does the same for pieces of up to a page with protection
- * keys, falling back to the pages for bigger ones.
+ * keys, falling back to the pages for bigger ones. GUARD_SHADOW carves
+ * the same way from readable reservations poisoned in ASan's shadow.
  */
 #define _GNU_SOURCE
 #include "guard.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_SHADOW 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_SHADOW 1
+#endif
+#endif
+#ifdef HAVE_SHADOW
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   __asan_poison_memory_region((p), (n))
+#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* Poisoned bytes between two shadow pieces, at least: a read a little
+ * past a piece still live beside another one lands in neither. */
+#define SHADOW_GAP 16
 
 /* One-page slots in the key reservation, each tagged with its key the
  * first time it is used (a system call a slot, once per process). */
@@ -31,6 +54,10 @@ static size_t page_size(void)
 void guard_init(struct guard *g, enum guard_mode mode)
 {
 	memset(g, 0, sizeof *g);
+#ifndef HAVE_SHADOW
+	if (mode == GUARD_SHADOW) /* nothing would check the poison */
+		mode = GUARD_PAGES;
+#endif
 	g->mode = mode;
 	g->page = page_size();
 }
@@ -164,26 +191,36 @@ static bool remember(struct guard *g, void *base, size_t size)
 
 #define RESERVE (16u << 20)
 
+/* A new reservation of at least need bytes to carve from: no-access, or
+ * (GUARD_SHADOW) readable and poisoned. */
+static bool reserve(struct guard *g, size_t need)
+{
+	bool shadow = g->mode == GUARD_SHADOW;
+	size_t size = need > RESERVE ? need : RESERVE;
+	unsigned char *base =
+		mmap(NULL, size, shadow ? PROT_READ | PROT_WRITE : PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return false;
+	if (!remember(g, base, size)) {
+		munmap(base, size);
+		errno = ENOMEM;
+		return false;
+	}
+	if (shadow)
+		POISON(base, size);
+	g->next = base;
+	g->left = size;
+	return true;
+}
+
 static unsigned char *page_piece(struct guard *g, const void *data, size_t len)
 {
 	size_t ps = g->page;
 	size_t data_pages = (len + ps - 1) / ps;
 	size_t need = (data_pages + 1) * ps; /* the data, then a guard */
-	if (g->left < need) {
-		size_t size = need > RESERVE ? need : RESERVE;
-		unsigned char *base = mmap(
-			NULL, size, PROT_NONE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (base == MAP_FAILED)
-			return fail(g);
-		if (!remember(g, base, size)) {
-			munmap(base, size);
-			errno = ENOMEM;
-			return fail(g);
-		}
-		g->next = base;
-		g->left = size;
-	}
+	if (g->left < need && !reserve(g, need))
+		return fail(g);
 	unsigned char *slot = g->next;
 	g->next += need;
 	g->left -= need;
@@ -194,6 +231,32 @@ static unsigned char *page_piece(struct guard *g, const void *data, size_t len)
 	if (len)
 		memcpy(piece, data, len);
 	return piece;
+}
+
+/* ASan tracks 8-byte granules: a piece starting on one can end anywhere,
+ * the rest of its last granule poisoned. */
+static unsigned char *shadow_piece(struct guard *g, const void *data,
+				   size_t len)
+{
+	size_t need = ((len + 7) & ~(size_t)7) + SHADOW_GAP;
+	if (need < len || (g->left < need && !reserve(g, need)))
+		return fail(g);
+	unsigned char *piece = g->next;
+	g->next += need;
+	g->left -= need;
+	if (len) {
+		UNPOISON(piece, len);
+		memcpy(piece, data, len);
+	}
+	return piece;
+}
+
+/* Unmapped: poison left behind would fault whatever is mapped there next. */
+static void unmap(struct guard *g, void *base, size_t size)
+{
+	if (g->mode == GUARD_SHADOW)
+		UNPOISON(base, size);
+	munmap(base, size);
 }
 
 unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
@@ -210,6 +273,8 @@ unsigned char *guard_piece(struct guard *g, const void *data, size_t len)
 			memcpy(p, data, len);
 		return p;
 	}
+	if (g->mode == GUARD_SHADOW)
+		return shadow_piece(g, data, len);
 	if (g->mode == GUARD_KEYS && g->nkeys == 0)
 		keys_setup(g);
 	if (guard_uses_keys(g)) {
@@ -225,6 +290,10 @@ void guard_retire(struct guard *g, unsigned char *piece, size_t len)
 {
 	if (g->mode == GUARD_OFF) {
 		free(piece);
+		return;
+	}
+	if (g->mode == GUARD_SHADOW) {
+		POISON(piece, len);
 		return;
 	}
 	size_t ps = g->page;
@@ -244,7 +313,7 @@ void guard_retire(struct guard *g, unsigned char *piece, size_t len)
 void guard_release(struct guard *g)
 {
 	for (size_t i = 0; i < g->nmaps; i++)
-		munmap(g->maps[i].base, g->maps[i].size);
+		unmap(g, g->maps[i].base, g->maps[i].size);
 	free(g->maps);
 	if (guard_uses_keys(g)) {
 		munmap(g->slots, (g->nslots + 1) * g->page);
@@ -284,7 +353,7 @@ void guard_rewind(struct guard *g, struct guard_mark m)
 	 * pieces are no-access already and are made accessible on reuse. */
 	while (g->nmaps > m.nmaps) {
 		g->nmaps--;
-		munmap(g->maps[g->nmaps].base, g->maps[g->nmaps].size);
+		unmap(g, g->maps[g->nmaps].base, g->maps[g->nmaps].size);
 	}
 	g->next = m.next;
 	g->left = m.left;
@@ -292,4 +361,34 @@ void guard_rewind(struct guard *g, struct guard_mark m)
 		slots_reopen(g, m.cur);
 		g->cur = m.cur;
 	}
+}
+
+bool guard_shadow_covers(const void *addr)
+{
+#ifdef HAVE_SHADOW
+	Dl_info info;
+	struct link_map *map = NULL;
+	if (!dladdr1(addr, &info, (void **)&map, RTLD_DL_LINKMAP) || !map ||
+	    !map->l_ld)
+		return false;
+	const char *strtab = NULL;
+	size_t strsz = 0;
+	for (const ElfW(Dyn) *d = map->l_ld; d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_STRTAB)
+			strtab = (const char *)d->d_un.d_ptr;
+		else if (d->d_tag == DT_STRSZ)
+			strsz = d->d_un.d_val;
+	}
+	if (!strtab || !strsz)
+		return false;
+	/* Where the loader left the entry unrelocated: an offset. */
+	if ((uintptr_t)strtab < map->l_addr)
+		strtab += map->l_addr;
+	/* An instrumented object calls, or the runtime exports, these. */
+	return memmem(strtab, strsz, "__asan_report_load", 18) ||
+	       memmem(strtab, strsz, "__asan_init", 11);
+#else
+	(void)addr;
+	return false;
+#endif
 }

@@ -15,6 +15,13 @@
  *                again are made no-access in one mprotect call for every
  *                few pieces. Without PKU (or for bigger pieces) it falls
  *                back to GUARD_PAGES.
+ *   GUARD_SHADOW AddressSanitizer's shadow memory, for a subject built
+ *                with ASan run by a harness built with it: pieces carved
+ *                from a reservation that is poisoned but for the piece
+ *                being fed, so an instrumented load outside it is a
+ *                use-after-poison report. No system call a piece, on any
+ *                CPU; a subject without ASan's checks would read on
+ *                unseen, so it is only used where guard_shadow_covers().
  */
 #ifndef SRH_GUARD_H
 #define SRH_GUARD_H
@@ -23,9 +30,10 @@
 #include <stddef.h>
 
 enum guard_mode {
-	GUARD_OFF,   /* plain heap copies, freed after use */
-	GUARD_PAGES, /* mprotect around every piece */
-	GUARD_KEYS,  /* protection keys where the CPU has them */
+	GUARD_OFF,    /* plain heap copies, freed after use */
+	GUARD_PAGES,  /* mprotect around every piece */
+	GUARD_KEYS,   /* protection keys where the CPU has them */
+	GUARD_SHADOW, /* ASan poisoning (guard_shadow_covers) */
 };
 
 struct guard_map {
@@ -69,6 +77,11 @@ void guard_release(struct guard *g);
 /* Whether pieces of up to a page are guarded by protection keys (after
  * the first piece; before it, whether they will be is not known). */
 bool guard_uses_keys(const struct guard *g);
+
+/* Whether GUARD_SHADOW guards the code at addr (a subject's function):
+ * this program is built with ASan and the object holding addr was too
+ * (its dynamic symbols name ASan's entry points). */
+bool guard_shadow_covers(const void *addr);
 
 /* A point in the carving of pieces. guard_rewind() hands the pieces
  * carved since out again, so that a tree of runs (one piece per node)

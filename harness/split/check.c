@@ -220,6 +220,15 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 	local.run.beat_arg = sh;
 	local.run.fail = fail_sandbox;
 	local.run.fail_arg = sh;
+	/* The default guard: ASan's shadow where it sees the subject's loads
+	 * (both built with ASan), far cheaper than page protections. */
+	const struct srh_subject *sj = o->subject;
+	if (local.run.guard == GUARD_KEYS && sj && sj->feed) {
+		const void *code;
+		memcpy(&code, &sj->feed, sizeof code);
+		if (guard_shadow_covers(code))
+			local.run.guard = GUARD_SHADOW;
+	}
 	/* Each child gets a copy of it, empty: its runs keep their pages. */
 	struct guard arena;
 	guard_init(&arena, local.run.guard);

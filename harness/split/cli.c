@@ -63,6 +63,8 @@ static const char usage[] =
 	"  --shrink-runs N    at most N runs to shrink a failure (" SRH_STR(SRH_SHRINK_RUNS) ")\n"
 	"  --no-guard         plain heap pieces instead of guarded ones\n"
 	"  --guard-pages      guard with mprotect only, not protection keys\n"
+	"                     or ASan's shadow (the default where both the\n"
+	"                     harness and the subject are built with ASan)\n"
 	"  --no-clone         do not share prefixes through the subject's\n"
 	"                     clone (every partition from the start)\n"
 	"  --save DIR         write each failure as DIR/<subject>-<oracle>-N.case\n"
