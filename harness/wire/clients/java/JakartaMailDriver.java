@@ -172,8 +172,9 @@ public final class JakartaMailDriver {
         props.setProperty("mail.smtp.starttls.enable", "false");
         props.setProperty("mail.smtp.starttls.required", "false");
         props.setProperty("mail.smtp.ssl.enable", "false");
-        props.setProperty("mail.smtp.connectiontimeout", "15000");
-        props.setProperty("mail.smtp.timeout", "15000");
+        String ms = timeoutSeconds() * 1000 + "";
+        props.setProperty("mail.smtp.connectiontimeout", ms);
+        props.setProperty("mail.smtp.timeout", ms);
         props.setProperty("mail.smtp.sendpartial", "true");
         props.setProperty("mail.smtp.reportsuccess", "true");
         Session session = Session.getInstance(props);
@@ -279,6 +280,16 @@ public final class JakartaMailDriver {
     }
 
     /** Jakarta Mail's -1 (EOF, unparsable code) and 0 (I/O error) are no reply. */
+    /** The wait for the server: $SRH_CLIENT_TIMEOUT seconds (1 to 15), else 15. */
+    private static int timeoutSeconds() {
+        try {
+            int n = Integer.parseInt(System.getenv().getOrDefault("SRH_CLIENT_TIMEOUT", ""));
+            return n >= 1 && n <= 15 ? n : 15;
+        } catch (NumberFormatException e) {
+            return 15;
+        }
+    }
+
     private static Integer replyCode(int rc) {
         return rc >= 100 && rc <= 999 ? Integer.valueOf(rc) : null;
     }

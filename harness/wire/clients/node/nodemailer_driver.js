@@ -37,6 +37,9 @@ const path = require('node:path');
 const { createRequire } = require('node:module');
 
 const [home, ...args] = process.argv.slice(2);
+// The wait for the server: $SRH_CLIENT_TIMEOUT seconds (1 to 15), else 15.
+const waitS = Number.parseInt(process.env.SRH_CLIENT_TIMEOUT || '', 10);
+const timeoutMs = (waitS >= 1 && waitS <= 15 ? waitS : 15) * 1000;
 
 function version() {
     const pkg = path.join(home, 'node_modules', 'nodemailer', 'package.json');
@@ -85,9 +88,9 @@ function main() {
         ignoreTLS: true,
         name: 'client.example',
         pool: false,
-        connectionTimeout: 15000,
-        greetingTimeout: 15000,
-        socketTimeout: 15000
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs
     });
     const raw = fs.readFileSync(args[1]);
     transport.sendMail({ envelope: { from: 'a@example.com', to }, raw }, (err, info) => {

@@ -35,11 +35,20 @@ import (
 	"net/textproto"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
 
-const timeout = 15 * time.Second
+// The wait for the server: $SRH_CLIENT_TIMEOUT seconds (1 to 15), else 15.
+var timeout = clientTimeout()
+
+func clientTimeout() time.Duration {
+	if n, err := strconv.Atoi(os.Getenv("SRH_CLIENT_TIMEOUT")); err == nil && n >= 1 && n <= 15 {
+		return time.Duration(n) * time.Second
+	}
+	return 15 * time.Second
+}
 
 type item struct {
 	Address  string  `json:"address"`
