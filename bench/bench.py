@@ -70,8 +70,16 @@ def build(out):
          "-DSRH_TESTS=OFF"])
     run(["cmake", "--build", out, "-j", str(os.cpu_count() or 2),
          "--target", "parser_bench", "smtp-split"])
+    # smtp-split and its reference subject with ASan+UBSan: where both
+    # are, the pieces are guarded by ASan's shadow (harness/core/guard.h).
+    san = out + "-sanitize"
+    run(["cmake", "-S", ROOT, "-B", san, "-DCMAKE_BUILD_TYPE=Release",
+         "-DSRH_TESTS=OFF", "-DSRH_SANITIZE=address,undefined"])
+    run(["cmake", "--build", san, "-j", str(os.cpu_count() or 2),
+         "--target", "smtp-split"])
     return (os.path.join(out, "bench", "parser_bench"),
-            os.path.join(out, "smtp-split"))
+            os.path.join(out, "smtp-split"),
+            os.path.join(san, "smtp-split"))
 
 
 # ---- 1, 2: parser throughput and memory ----
@@ -152,34 +160,45 @@ def tester(binary, quick):
 
 # The shipped corpus, side by side: the push shape guarded (protection
 # keys where the CPU has them, the default), guarded by mprotect only,
-# and unguarded; and the fd shape against the push shape on the families
-# both run. The runs take turns; each figure is the median of the rounds.
+# and unguarded; the same in the sanitizer build, guarded by ASan's
+# shadow (its default there); and the fd shape against the push shape on
+# the families both run. The runs take turns; each figure is the median
+# of the rounds. The last field: whether the sanitizer build runs it.
 CORPUS_RUNS = (
-    ("push, guarded (default)", "push", "single,pairs,uniform", []),
+    ("push, guarded (default)", "push", "single,pairs,uniform", [], False),
     ("push, guarded by mprotect only", "push", "single,pairs,uniform",
-     ["--guard-pages"]),
-    ("push, unguarded", "push", "single,pairs,uniform", ["--no-guard"]),
-    ("push, single+uniform", "push", "single,uniform", []),
-    ("fd, single+uniform", "fd", "single,uniform", []),
+     ["--guard-pages"], False),
+    ("push, unguarded", "push", "single,pairs,uniform", ["--no-guard"],
+     False),
+    ("push, guarded (ASan shadow), sanitizer build", "push",
+     "single,pairs,uniform", [], True),
+    ("push, unguarded, sanitizer build", "push", "single,pairs,uniform",
+     ["--no-guard"], True),
+    ("push, single+uniform", "push", "single,uniform", [], False),
+    ("fd, single+uniform", "fd", "single,uniform", [], False),
 )
 
 
-def corpus_speed(binary, quick):
+def corpus_speed(binary, sanitized, quick):
     rounds = 1 if quick else 5
     got = {name: [] for name, *_ in CORPUS_RUNS}
     for _ in range(rounds):
-        for name, shape, families, args in CORPUS_RUNS:
+        for name, shape, families, args, san in CORPUS_RUNS:
             got[name].append(split_run(
-                binary, ["--families", families, "--no-differential"] + args,
+                sanitized if san else binary,
+                ["--families", families, "--no-differential"] + args,
                 shape))
     rows = []
-    for name, shape, families, args in CORPUS_RUNS:
+    for name, shape, families, args, san in CORPUS_RUNS:
         per = sorted(got[name], key=lambda r: r["per_s"])
         mid = per[len(per) // 2]
         rows.append(dict(name=name, shape=shape, families=families,
                          args=" ".join(args), **mid))
     by = {r["name"]: r["per_s"] for r in rows}
     return {"rounds": rounds, "rows": rows,
+            "shadow_ratio":
+            by["push, guarded (ASan shadow), sanitizer build"]
+            / by["push, unguarded, sanitizer build"],
             "guard_ratio": by["push, guarded (default)"]
             / by["push, unguarded"],
             "pages_ratio": by["push, guarded by mprotect only"]
@@ -443,7 +462,8 @@ def markdown(res):
         add(f"| {r['name']} | {r['families']} | {r['schedules']} | "
             f"{r['seconds']:.3f} | {r['per_s']:.0f} |")
     add(f"\n- guarded / unguarded (push): {c['guard_ratio']:.2f} "
-        f"(mprotect only: {c['pages_ratio']:.2f})")
+        f"(mprotect only: {c['pages_ratio']:.2f}; ASan shadow in the "
+        f"sanitizer build: {c['shadow_ratio']:.2f})")
     add(f"- fd / push (single+uniform): {c['fd_ratio']:.2f}")
     add("\n### Fuzzer speed (one job, inputs up to 1024 bytes)\n")
     add("| target | engine | build | exec/s |")
@@ -628,10 +648,13 @@ once. Guarding the pieces (the default: a read past a piece, or of one
 whose feed returned, faults) uses protection keys where the CPU has them
 (`harness/core/guard.h`): a register write a piece and one `mprotect` call
 for every 15 pieces of a run, instead of two `mprotect` calls a piece
-(`--guard-pages`). On the corpus the guarded run is {c['guard_ratio']:.2f}
-of the unguarded one's schedules/s ({c['pages_ratio']:.2f} with
-`--guard-pages`), and the fd shape {c['fd_ratio']:.2f} of the push
-shape's on the families both run.
+(`--guard-pages`). Where smtp-split and the subject are both built with
+ASan (the sanitizer build), the pieces are guarded by ASan's shadow
+instead: poisoned but for the piece being fed, no system call at all.
+On the corpus the guarded run is {c['guard_ratio']:.2f} of the unguarded
+one's schedules/s ({c['pages_ratio']:.2f} with `--guard-pages`; in the
+sanitizer build, {c['shadow_ratio']:.2f} with the shadow), and the fd
+shape {c['fd_ratio']:.2f} of the push shape's on the families both run.
 
 {split}
 
@@ -708,7 +731,7 @@ def main():
                             stdout=subprocess.PIPE, text=True
                             ).stdout.strip() or "unknown"
     try:
-        pb, split = build(a.build)
+        pb, split, split_san = build(a.build)
         mb, reps, runs = (0.5, 3, 1) if q else (16, 11, 5)
         parser, heap, state = {}, 0, 0
         for shape in SHAPES:
@@ -731,8 +754,10 @@ def main():
         print("bench: smtp-split", file=sys.stderr)
         tester_rows = tester(split, q)
         print("bench: smtp-split on the corpus", file=sys.stderr)
-        corpus_rows = corpus_speed(split, q)
-        print(f"bench: guarded/unguarded {corpus_rows['guard_ratio']:.2f}, "
+        corpus_rows = corpus_speed(split, split_san, q)
+        print(f"bench: guarded/unguarded {corpus_rows['guard_ratio']:.2f} "
+              f"(mprotect only {corpus_rows['pages_ratio']:.2f}, ASan "
+              f"shadow {corpus_rows['shadow_ratio']:.2f}), "
               f"fd/push {corpus_rows['fd_ratio']:.2f}", file=sys.stderr)
         print("bench: fuzzers", file=sys.stderr)
         fuzz_rows = fuzzers(q)
