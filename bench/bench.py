@@ -589,8 +589,8 @@ def readme_section(r, md):
     M = shapes["manylines"]["srp in 1 MiB pieces"]
     return f"""## Performance
 
-`./run bench` measures everything here in one run (about 4 minutes on
-this machine) and writes `bench/results/`: `results.md` with every table,
+`./run bench` measures everything here in one run ({meta.get('seconds', 0) / 60:.0f} minutes on
+this machine, builds included) and writes `bench/results/`: `results.md` with every table,
 `results.json`, and `growth.png`. The figures below are its output at
 commit {meta['commit']} on {meta['machine']}. This VM is shared and its
 speed swings by up to 2x from one run to the next, so every ratio is of
@@ -724,6 +724,7 @@ def main():
                     else os.path.join(HERE, "results"))
     os.makedirs(out, exist_ok=True)
     q = a.quick
+    t0 = time.monotonic()
     # What is measured: "-dirty" when the work tree differs from the
     # commit. Taken first, as this run rewrites tracked files itself.
     commit = subprocess.run(["git", "-C", ROOT, "describe", "--always",
@@ -768,7 +769,8 @@ def main():
         sys.exit(f"bench: {e}")
     res = {"meta": {"command": "./run bench" + (" --quick" if q else ""),
                     "commit": commit, "machine": machine(),
-                    "date": time.strftime("%Y-%m-%d")},
+                    "date": time.strftime("%Y-%m-%d"),
+                    "seconds": round(time.monotonic() - t0)},
            "parser": parser, "memory": {"state_bytes": state,
                                         "heap_calls": heap},
            "tester": tester_rows, "corpus": corpus_rows, "fuzz": fuzz_rows,
