@@ -2,6 +2,7 @@
  * schedule.c - see schedule.h.
  */
 #include "schedule.h"
+#include "alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +21,7 @@ void sched_clear(struct sched *s)
 
 void sched_add(struct sched *s, uint32_t at, uint16_t delay_ms, bool idle)
 {
-	if (s->ncuts == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 8;
-		s->cuts = realloc(s->cuts, s->cap * sizeof *s->cuts);
-		if (!s->cuts)
-			abort();
-	}
+	s->cuts = srh_grow(s->cuts, &s->cap, s->ncuts + 1, sizeof *s->cuts);
 	struct sched_cut *c = &s->cuts[s->ncuts++];
 	c->at = at;
 	c->delay_ms = delay_ms;

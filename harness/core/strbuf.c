@@ -1,28 +1,20 @@
 /*
- * strbuf.c - see strbuf.h. Allocation failure is fatal: the harness cannot
- * report anything useful without memory.
+ * strbuf.c - see strbuf.h. Memory from alloc.h: running out aborts.
  */
 #include "strbuf.h"
+#include "alloc.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void grow(struct strbuf *b, size_t extra)
 {
-	if (b->len + extra + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 64;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	char *s = realloc(b->s, cap);
-	if (!s) {
-		fputs("smtp-split: out of memory\n", stderr);
-		abort();
-	}
-	b->s = s;
-	b->cap = cap;
+	/* An overflowing size asks for SIZE_MAX, which srh_grow refuses. */
+	size_t need = extra < SIZE_MAX - b->len ? b->len + extra + 1 : SIZE_MAX;
+	b->s = srh_grow(b->s, &b->cap, need, 1);
 }
 
 void sb_free(struct strbuf *b)

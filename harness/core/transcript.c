@@ -2,6 +2,7 @@
  * transcript.c - see transcript.h.
  */
 #include "transcript.h"
+#include "alloc.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -11,22 +12,6 @@ static struct tr_transcript *of(struct srh_recorder *rec)
 {
 	return (struct tr_transcript *)((char *)rec -
 					offsetof(struct tr_transcript, rec));
-}
-
-static void *grow_array(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return p;
-	size_t cap2 = *cap ? *cap * 2 : 16;
-	while (cap2 < need && cap2 < SIZE_MAX / 2 / size)
-		cap2 *= 2;
-	if (cap2 < need)
-		abort();
-	p = realloc(p, cap2 * size);
-	if (!p)
-		abort();
-	*cap = cap2;
-	return p;
 }
 
 static bool full(const struct tr_transcript *t)
@@ -40,7 +25,7 @@ static struct tr_event *add_event(struct tr_transcript *t, enum tr_kind kind)
 		return NULL;
 	if (t->nev + 1 >= TR_MAX_EVENTS || t->text.len > TR_MAX_TEXT)
 		kind = TR_OVERFLOW;
-	t->ev = grow_array(t->ev, &t->cap, t->nev + 1, sizeof *t->ev);
+	t->ev = srh_grow(t->ev, &t->cap, t->nev + 1, sizeof *t->ev);
 	struct tr_event *e = &t->ev[t->nev++];
 	memset(e, 0, sizeof *e);
 	e->kind = kind;
@@ -59,8 +44,8 @@ static void rec_line(struct srh_recorder *rec, const char *text, size_t len)
 		add_event(t, TR_OVERFLOW);
 		return;
 	}
-	t->line_at = grow_array(t->line_at, &t->line_cap, t->nlines + 1,
-				sizeof *t->line_at);
+	t->line_at = srh_grow(t->line_at, &t->line_cap, t->nlines + 1,
+			      sizeof *t->line_at);
 	t->line_at[t->nlines++] = t->text.len;
 	sb_add(&t->text, &n, sizeof n);
 	sb_add(&t->text, text, n);
@@ -334,9 +319,9 @@ bool tr_deserialize(struct tr_transcript *t, const char **p, const char *end)
 	if (h[0] > left / sizeof *t->ev || h[1] > left / sizeof *t->line_at ||
 	    h[2] > left)
 		return false;
-	t->ev = grow_array(t->ev, &t->cap, h[0] + 1, sizeof *t->ev);
-	t->line_at = grow_array(t->line_at, &t->line_cap, h[1] + 1,
-				sizeof *t->line_at);
+	t->ev = srh_grow(t->ev, &t->cap, h[0] + 1, sizeof *t->ev);
+	t->line_at = srh_grow(t->line_at, &t->line_cap, h[1] + 1,
+			      sizeof *t->line_at);
 	if (!take(p, end, t->ev, h[0] * sizeof *t->ev) ||
 	    !take(p, end, t->line_at, h[1] * sizeof *t->line_at) ||
 	    (size_t)(end - *p) < h[2])

@@ -2,6 +2,7 @@
  * mutate.c - see mutate.h.
  */
 #include "mutate.h"
+#include "alloc.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -159,15 +160,12 @@ struct span {
 static size_t lines_of(const struct strbuf *s, struct span **out)
 {
 	size_t n = 0, cap = 16;
-	struct span *v = malloc(cap * sizeof *v);
+	struct span *v = srh_realloc(NULL, cap, sizeof *v);
 
-	if (!v)
-		abort();
 	for (size_t at = 0; at < s->len;) {
 		const char *nl = memchr(s->s + at, '\n', s->len - at);
 		size_t end = nl ? (size_t)(nl - s->s) + 1 : s->len;
-		if (n == cap && !(v = realloc(v, (cap *= 2) * sizeof *v)))
-			abort();
+		v = srh_grow(v, &cap, n + 1, sizeof *v);
 		v[n++] = (struct span){at, end - at};
 		at = end;
 	}
@@ -301,9 +299,7 @@ static void edit_line(struct ctx *c, enum edit e, struct fields *f,
 	switch (e) {
 	case E_BYTES: {
 		size_t room = f->text.len + 64;
-		uint8_t *t = malloc(room);
-		if (!t)
-			abort();
+		uint8_t *t = srh_alloc(room);
 		if (f->text.len)
 			memcpy(t, f->text.s, f->text.len);
 		size_t n = c->bytes(t, f->text.len, room, c->arg);
@@ -406,9 +402,7 @@ static void edit_stream(struct ctx *c, struct strbuf *s)
 		e = E_SPLICE;
 	size_t i = below(&c->r, nl);
 	if (e == E_BYTES && nl == 0) {
-		uint8_t *t = malloc(64);
-		if (!t)
-			abort();
+		uint8_t *t = srh_alloc(64);
 		size_t n = c->bytes(t, 0, 64, c->arg);
 		sb_add(&o, t, n);
 		free(t);

@@ -6,6 +6,7 @@
  * oracle that shared code with the parser it judges would share its bugs.
  */
 #include "generator.h"
+#include "alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,9 +85,7 @@ void gen_free(struct gen_stream *g)
 
 static void *xrealloc(void *p, size_t size)
 {
-	p = realloc(p, size ? size : 1);
-	if (!p)
-		abort();
+	p = srh_realloc(p, size, 1);
 	return p;
 }
 

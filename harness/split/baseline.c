@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check_impl.h"
+#include "alloc.h"
 #include "defaults.h"
 #include "subjects.h"
 
@@ -82,9 +83,7 @@ void chk_check_answers(struct chk_ctx *c, const struct chk_input *in,
 			tr_format(&c->t0, &f->actual, false);
 			sb_add(&f->detail, why.s, why.len);
 			if (in->model) {
-				f->model = calloc(1, sizeof *f->model);
-				if (!f->model)
-					abort();
+				f->model = srh_zalloc(1, sizeof *f->model);
 				gen_copy(f->model, in->model);
 			}
 		}

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "inputs.h"
+#include "alloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,12 +16,7 @@
 
 struct input *inputs_add(struct inputs *in, const char *name)
 {
-	if (in->n == in->cap) {
-		in->cap = in->cap ? in->cap * 2 : 16;
-		in->v = realloc(in->v, in->cap * sizeof *in->v);
-		if (!in->v)
-			abort();
-	}
+	in->v = srh_grow(in->v, &in->cap, in->n + 1, sizeof *in->v);
 	struct input *x = &in->v[in->n++];
 	memset(x, 0, sizeof *x);
 	x->name = strdup(name);
@@ -86,9 +82,7 @@ static bool load_file(struct inputs *in, const char *path,
 	} else {
 		x->bytes = text;
 	}
-	char *tpath = malloc(strlen(path) + 12);
-	if (!tpath)
-		abort();
+	char *tpath = srh_alloc(strlen(path) + 12);
 	sprintf(tpath, "%s.transcript", path);
 	x->has_expected = read_file(tpath, &x->expected);
 	free(tpath);
@@ -123,15 +117,8 @@ static bool load_dir(struct inputs *in, const char *dir, struct strbuf *errors)
 		    ends_with(e->d_name, ".dict") ||
 		    ends_with(e->d_name, ".options"))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			names = realloc(names, cap * sizeof *names);
-			if (!names)
-				abort();
-		}
-		names[n] = malloc(strlen(dir) + strlen(e->d_name) + 2);
-		if (!names[n])
-			abort();
+		names = srh_grow(names, &cap, n + 1, sizeof *names);
+		names[n] = srh_alloc(strlen(dir) + strlen(e->d_name) + 2);
 		sprintf(names[n], "%s/%s", dir, e->d_name);
 		n++;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "judge.h"
+#include "alloc.h"
 #include "smtp_reply.h"
 
 void chk_frame(struct chk_ctx *c)
@@ -16,12 +17,10 @@ void chk_frame(struct chk_ctx *c)
 					 SRP_LENIENT_CODE_MISMATCH |
 					 SRP_LENIENT_8BIT,
 				 SRP_LINE_CAPACITY, SIZE_MAX, SIZE_MAX};
-	struct srp_parser *p = malloc(sizeof *p);
+	struct srp_parser *p = srh_alloc(sizeof *p);
 	size_t off = 0, used, cap = 16;
 
-	c->ends = malloc(cap * sizeof *c->ends);
-	if (!p || !c->ends)
-		abort();
+	c->ends = srh_realloc(NULL, cap, sizeof *c->ends);
 	c->nends = 0;
 	c->framing_err = c->n;
 	srp_init(p, &cfg);
@@ -35,12 +34,8 @@ void chk_frame(struct chk_ctx *c)
 		}
 		if (st != SRP_REPLY)
 			continue;
-		if (c->nends == cap) {
-			cap *= 2;
-			c->ends = realloc(c->ends, cap * sizeof *c->ends);
-			if (!c->ends)
-				abort();
-		}
+		c->ends =
+			srh_grow(c->ends, &cap, c->nends + 1, sizeof *c->ends);
 		c->ends[c->nends++] = (uint32_t)off;
 	}
 	free(p);
@@ -64,9 +59,7 @@ void chk_format_expected(const struct chk_ctx *c, const struct sched *s,
 	struct tr_event *ev = NULL;
 
 	if (tags && c->tags_ok) {
-		ev = malloc((c->t0.nev + 1) * sizeof *ev);
-		if (!ev)
-			abort();
+		ev = srh_realloc(NULL, c->t0.nev + 1, sizeof *ev);
 		memcpy(ev, c->t0.ev, c->t0.nev * sizeof *ev);
 		for (size_t i = 0; i < c->t0.nev; i++)
 			ev[i].fed = due(s, c->n, c->t1.ev[i].fed);

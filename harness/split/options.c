@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -111,12 +112,7 @@ struct chk_failure *chk_add_failure(struct chk_result *r,
 				    enum chk_oracle o, enum chk_shape shape,
 				    enum chk_family_id family)
 {
-	if (r->nfail == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 8;
-		r->fail = realloc(r->fail, r->cap * sizeof *r->fail);
-		if (!r->fail)
-			abort();
-	}
+	r->fail = srh_grow(r->fail, &r->cap, r->nfail + 1, sizeof *r->fail);
 	struct chk_failure *f = &r->fail[r->nfail++];
 	memset(f, 0, sizeof *f);
 	f->oracle = o;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check_impl.h"
+#include "alloc.h"
 #include "smtp_reply.h"
 #include "subjects.h"
 
@@ -146,12 +147,10 @@ enum form { FORM_ANY, FORM_LENIENT, FORM_STRICT };
 static bool parses(const unsigned char *in, size_t n, unsigned flags)
 {
 	struct srp_config cfg;
-	struct srp_parser *p = malloc(sizeof *p);
+	struct srp_parser *p = srh_alloc(sizeof *p);
 	size_t off = 0, used;
 	bool ok = true;
 
-	if (!p)
-		abort();
 	srp_config_init(&cfg);
 	cfg.flags = flags;
 	if (flags & SRP_LENIENT_LONG_LINES)
@@ -319,11 +318,9 @@ static bool without(struct shrinker *k, size_t a, size_t b)
 {
 	struct chk_failure *f = k->f;
 	size_t n = f->stream.len, m = n - (b - a);
-	unsigned char *in = malloc(m ? m : 1);
+	unsigned char *in = srh_alloc(m);
 	struct sched s = {0};
 
-	if (!in)
-		abort();
 	memcpy(in, bytes(f), a);
 	memcpy(in + a, bytes(f) + b, n - b);
 	for (size_t i = 0; i < f->sched.ncuts; i++) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "alloc.h"
 #include "cli.h"
 #include "defaults.h"
 #include "inputs.h"
@@ -174,9 +175,7 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof name, "generated stream %zu (seed %llu)",
 			 k + 1, (unsigned long long)seed);
 		struct input *x = inputs_add(&in, name);
-		x->model = calloc(1, sizeof *x->model);
-		if (!x->model)
-			abort();
+		x->model = srh_zalloc(1, sizeof *x->model);
 		gen_source_seed(&src, seed);
 		gen_generate(x->model, &src, &cli.gen);
 		gen_serialize(x->model, &x->bytes);
@@ -230,10 +229,8 @@ int main(int argc, char **argv)
 			rc = 2;
 			break;
 		}
-		fail_input =
-			realloc(fail_input, (r.nfail + 1) * sizeof *fail_input);
-		if (!fail_input)
-			abort();
+		fail_input = srh_realloc(fail_input, r.nfail + 1,
+					 sizeof *fail_input);
 		for (size_t k = before; k < r.nfail; k++) {
 			struct strbuf b = {0};
 			fail_input[k] = x->name;

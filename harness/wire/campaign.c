@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "campaign.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -272,9 +273,7 @@ static void found(struct shared *sh, struct hostile_session *h,
 		pthread_mutex_unlock(&sh->mu);
 		goto out;
 	}
-	sh->f = realloc(sh->f, (sh->nf + 1) * sizeof *sh->f);
-	if (!sh->f)
-		abort();
+	sh->f = srh_realloc(sh->f, sh->nf + 1, sizeof *sh->f);
 	f = &sh->f[sh->nf++];
 	memset(f, 0, sizeof *f);
 	f->verdict = want;

@@ -2,6 +2,7 @@
  * hostile.c - see hostile.h.
  */
 #include "hostile.h"
+#include "alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,9 +365,7 @@ static void dev_cut(struct build *b, const struct hostile_deviation *d,
 		say(b, d, "none: the reply is too short", "");
 		return;
 	}
-	uint32_t *pts = calloc(r->len + 1, sizeof *pts);
-	if (!pts)
-		abort();
+	uint32_t *pts = srh_zalloc(r->len + 1, sizeof *pts);
 	size_t n = sched_interesting((const unsigned char *)r->s, r->len, pts,
 				     r->len);
 	/* Inside a UTF-8 character, too. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "campaign.h"
+#include "alloc.h"
 #include "scenario.h"
 #include "schedule.h"
 #include "strbuf.h"
@@ -308,9 +309,7 @@ static bool visit(struct session *s, const char *family, const struct sched *sc)
 		wire_outcome_free(&o);
 		return true;
 	}
-	s->fail = realloc(s->fail, (s->nfail + 1) * sizeof *s->fail);
-	if (!s->fail)
-		abort();
+	s->fail = srh_realloc(s->fail, s->nfail + 1, sizeof *s->fail);
 	struct failure *x = &s->fail[s->nfail++];
 	memset(x, 0, sizeof *x);
 	x->family = family;
@@ -357,11 +356,9 @@ out:
 static void family_points(struct session *s, bool pause)
 {
 	const struct strbuf *st = &s->base.stream;
-	uint32_t *pts = calloc(st->len + 1, sizeof *pts);
+	uint32_t *pts = srh_zalloc(st->len + 1, sizeof *pts);
 	struct sched sc = {0};
 
-	if (!pts)
-		abort();
 	size_t n = sched_interesting((const unsigned char *)sb_str(st), st->len,
 				     pts, st->len);
 	for (size_t i = 0; i < n; i++) {
@@ -378,13 +375,11 @@ static void family_points(struct session *s, bool pause)
 static void family_random(struct session *s)
 {
 	const struct strbuf *st = &s->base.stream;
-	uint32_t *pts = calloc(st->len + 1, sizeof *pts);
+	uint32_t *pts = srh_zalloc(st->len + 1, sizeof *pts);
 	uint64_t rng = s->cli->seed;
 	const uint16_t delays[] = {0, 20, (uint16_t)s->cli->pause_ms};
 	struct sched sc = {0};
 
-	if (!pts)
-		abort();
 	size_t n = sched_interesting((const unsigned char *)sb_str(st), st->len,
 				     pts, st->len);
 	for (unsigned i = 0; st->len > 1 && i < s->cli->random_count; i++) {

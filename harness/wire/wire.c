@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "wire.h"
+#include "alloc.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -623,10 +624,8 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 	while (o->argv[argc])
 		argc++;
 	/* Arguments with {port} replaced, built before fork. */
-	char **argv = calloc(argc + 1, sizeof *argv);
-	struct strbuf *args = calloc(argc + 1, sizeof *args);
-	if (!argv || !args)
-		abort();
+	char **argv = srh_zalloc(argc + 1, sizeof *argv);
+	struct strbuf *args = srh_zalloc(argc + 1, sizeof *args);
 	for (size_t i = 0; i < argc; i++) {
 		const char *a = o->argv[i], *hit;
 		while ((hit = strstr(a, "{port}"))) {
@@ -644,9 +643,7 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 	size_t nenv = 0;
 	while (environ[nenv])
 		nenv++;
-	char **envp = calloc(nenv + 3, sizeof *envp);
-	if (!envp)
-		abort();
+	char **envp = srh_zalloc(nenv + 3, sizeof *envp);
 	size_t k = 0;
 	for (size_t i = 0; i < nenv; i++)
 		if (strncmp(environ[i], "SRH_TORTURE_PORT=", 17) != 0 &&
