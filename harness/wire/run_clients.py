@@ -145,12 +145,12 @@ RANK = ["ok", "differs", "fail", "early-talk", "no-outcome", "misreport",
         "lost", "false-failure", "duplicate", "hang"]
 
 
-def run_pair(torture, client, scenario, families):
+def torture_run(torture, client, args):
+    """smtp-torture ARGS --json FILE -- CLIENT: (its JSON report or None,
+    its stdout, the seconds it took, the error when there is no report)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "r.json")
-        cmd = [torture, "--quiet", "--scenario",
-               os.path.join(SCENARIOS, scenario + ".scn"),
-               "--families", families, "--json", out,
+        cmd = [torture, *args, "--json", out,
                *(["--expect-outcome"] if prints_outcome(client) else []),
                "--", *client_cmd(client)]
         t0 = time.monotonic()
@@ -158,11 +158,20 @@ def run_pair(torture, client, scenario, families):
                            env=client_env(client))
         secs = time.monotonic() - t0
         if p.returncode not in (0, 1) or not os.path.exists(out):
-            return {"client": client, "scenario": scenario,
-                    "error": p.stderr.strip() or f"exit {p.returncode}",
-                    "report": p.stdout, "seconds": secs}
+            return (None, p.stdout, secs,
+                    p.stderr.strip() or f"exit {p.returncode}")
         with open(out) as f:
-            j = json.load(f)
+            return json.load(f), p.stdout, secs, None
+
+
+def run_pair(torture, client, scenario, families):
+    j, stdout, secs, err = torture_run(
+        torture, client, ["--quiet", "--scenario",
+                          os.path.join(SCENARIOS, scenario + ".scn"),
+                          "--families", families])
+    if err:
+        return {"client": client, "scenario": scenario, "error": err,
+                "report": stdout, "seconds": secs}
     # What the cuts add to the one-piece run: the worst flag any failing
     # schedule has that the one-piece run has not ("same" when none).
     base = set(j["baseline"]["flags"])
@@ -190,7 +199,7 @@ def run_pair(torture, client, scenario, families):
         "flags": worst_fail["flags"] if worst_fail else [],
         "schedule": worst_fail["schedule"] if worst_fail else "",
         "reproduce": repro,
-        "runs": j["runs"], "report": p.stdout, "seconds": secs,
+        "runs": j["runs"], "report": stdout, "seconds": secs,
     }
 
 
@@ -328,25 +337,15 @@ def run_campaign(torture, client, a):
     """smtp-torture --generate against one client; its JSON summary."""
     out_dir = os.path.join(CAMPAIGN_DIR, client)
     shutil.rmtree(out_dir, ignore_errors=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        js = os.path.join(tmp, "c.json")
-        cmd = [torture, "--generate", str(a.generate), "--seed",
-               str(a.seed), "--jobs", str(a.campaign_jobs), "--quiet",
-               "--out", out_dir, "--json", js,
-               *(["--expect-outcome"] if prints_outcome(client) else []),
-               *(["--budget", str(a.budget)] if a.budget else []),
-               "--", *client_cmd(client)]
-        t0 = time.monotonic()
-        p = subprocess.run(cmd, capture_output=True, text=True,
-                           env=client_env(client))
-        secs = time.monotonic() - t0
-        if p.returncode not in (0, 1) or not os.path.exists(js):
-            return {"client": client, "seconds": secs,
-                    "error": p.stderr.strip() or f"exit {p.returncode}",
-                    "report": p.stdout}
-        with open(js) as f:
-            j = json.load(f)
-    j.update(client=client, seconds=secs, report=p.stdout)
+    j, stdout, secs, err = torture_run(
+        torture, client,
+        ["--generate", str(a.generate), "--seed", str(a.seed), "--jobs",
+         str(a.campaign_jobs), "--quiet", "--out", out_dir,
+         *(["--budget", str(a.budget)] if a.budget else [])])
+    if err:
+        return {"client": client, "seconds": secs, "error": err,
+                "report": stdout}
+    j.update(client=client, seconds=secs, report=stdout)
     for fd in j["findings"]:
         for k in ("scenario", "reproduce"):
             if fd.get(k):
