@@ -5,7 +5,11 @@
  * buffer of exactly its size, so a sanitizer sees every overread.
  *
  *   fuzz_split FILE|DIR...      exit 0: every input passed; a failing one
- *                               aborts with the target's report
+ *                               aborts with the target's report; exit 2:
+ *                               an input could not be read or is longer
+ *                               than the targets take (FUZZ_MAX_INPUT,
+ *                               named, not counted as passed), or there
+ *                               was no input at all
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -16,11 +20,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 struct tally {
-	size_t files, bytes;
+	size_t files, bytes, too_long;
 };
 
 static int run_file(const char *path, struct tally *t)
@@ -35,20 +42,33 @@ static int run_file(const char *path, struct tally *t)
 	size_t got;
 	while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
 		len += got;
-		if (len == cap)
-			buf = realloc(buf, cap *= 2);
+		if (len == cap) {
+			uint8_t *more = realloc(buf, cap *= 2);
+			if (!more)
+				free(buf);
+			buf = more;
+		}
 	}
-	int bad = ferror(f);
+	int bad = ferror(f) ? errno : 0;
 	fclose(f);
 	if (!buf || bad) {
-		fprintf(stderr, "replay: %s: cannot read\n", path);
+		fprintf(stderr, "replay: %s: cannot read: %s\n", path,
+			strerror(buf ? bad : ENOMEM));
 		free(buf);
 		return 2;
 	}
+	/* The targets return at once on these: passing them would be a lie. */
+	if (len > FUZZ_MAX_INPUT) {
+		fprintf(stderr,
+			"replay: %s: %zu bytes, longer than the %u the targets "
+			"take (FUZZ_MAX_INPUT): not run\n",
+			path, len, FUZZ_MAX_INPUT);
+		free(buf);
+		t->too_long++;
+		return 0;
+	}
 	/* An exact-size copy: the slack above would hide overreads. */
-	uint8_t *exact = malloc(len ? len : 1);
-	if (!exact)
-		abort();
+	uint8_t *exact = srh_alloc(len);
 	memcpy(exact, buf, len);
 	free(buf);
 	LLVMFuzzerTestOneInput(exact, len);
@@ -90,7 +110,8 @@ static int run_path(const char *path, struct tally *t)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, by_name);
+	if (n)
+		qsort(names, n, sizeof *names, by_name);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
@@ -120,8 +141,19 @@ int main(int argc, char **argv)
 		LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc && !rc; i++)
 		rc = run_path(argv[i], &t);
-	if (!rc)
+	if (rc)
+		return rc;
+	if (t.files)
 		printf("replay: %zu inputs (%zu bytes) passed\n", t.files,
 		       t.bytes);
-	return rc;
+	if (t.too_long) {
+		fprintf(stderr, "replay: %zu input(s) not run: too long\n",
+			t.too_long);
+		return 2;
+	}
+	if (t.files == 0) {
+		fprintf(stderr, "replay: no input in the paths given\n");
+		return 2;
+	}
+	return 0;
 }
