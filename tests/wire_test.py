@@ -495,10 +495,16 @@ def verdicts(build, tmp):
         ("fail", ["false"], []),
         ("hang", ["sleep", "30"], ["--deadline", "300"]),
     ]
+    # None of them connects: the one-piece verdict is kept, no schedule is
+    # run, and the exit status says that nothing was tested.
     for want, client, opts in cases:
         rc, out, j = torture(build, base, client, *opts)
         got = j["baseline"]["verdict"] if j else None
         check(got == want, f"{' '.join(client)}: {want} (got {got})")
+        check(rc == 2 and "the client never connected" in out and
+              "nothing tested" in out and j and j["runs"] == 0,
+              f"{' '.join(client)}: never connected, nothing tested, exit 2 "
+              f"(got exit {rc}, runs {j and j['runs']})")
     # A command line over the server's bound: answered once, and on.
     longline = os.path.join(tmp, "long_line.py")
     with open(longline, "w") as f:

@@ -59,7 +59,7 @@ static const char usage[] =
 	"lost,\n"
 	"false-failure, duplicate, hang. Exit status: 0 every schedule as the "
 	"one-piece run, "
-	"1 not, 2 error.\n";
+	"1 not, 2 error or nothing tested (the client never connected).\n";
 
 /* The shortest pause shrinking leaves (see shrink()). */
 #define SHRINK_MIN_PAUSE_MS 10
@@ -856,7 +856,22 @@ int main(int argc, char **argv)
 		sb_free(&line);
 	}
 
-	if (cli.cuts)
+	/* A client that never connected tested nothing: no schedule can
+	 * tell it apart from the one-piece run, and exit 0 would pass it. */
+	bool untested = s.base.connections == 0;
+	if (untested) {
+		if (s.base.hung)
+			fprintf(stderr,
+				"smtp-torture: %s: the client never connected "
+				"and was killed at the deadline (%u ms): "
+				"nothing tested\n",
+				s.scn.name, s.wo.deadline_ms);
+		else
+			fprintf(stderr,
+				"smtp-torture: %s: the client never connected "
+				"(exit %d): nothing tested\n",
+				s.scn.name, s.base.status);
+	} else if (cli.cuts)
 		visit(&s, "given", &given);
 	else {
 		if (cli.families & F_SCRIPTED) {
@@ -880,7 +895,7 @@ int main(int argc, char **argv)
 	       s.scn.name, s.runs, s.nfail, sb_str(&w),
 	       s.runs >= cli.max_runs ? " (--max-runs reached)" : "");
 	sb_free(&w);
-	int rc = s.nfail ? 1 : 0;
+	int rc = untested ? 2 : s.nfail ? 1 : 0;
 	if (cli.json_path && !write_json(&s, cli.json_path)) {
 		fprintf(stderr, "smtp-torture: cannot write %s\n",
 			cli.json_path);
