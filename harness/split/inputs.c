@@ -95,12 +95,36 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The folders a walk has read, by device and inode: each is read once,
+ * however many symbolic links lead to it (a link to "." or to a parent
+ * would otherwise make the walk endless). */
+struct walk {
+	struct walk_dir {
+		dev_t dev;
+		ino_t ino;
+	} * v;
+	size_t n, cap;
+};
+
+/* False when the folder was read already; else it is now. */
+static bool walk_first_visit(struct walk *w, const struct stat *st)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].dev == st->st_dev && w->v[i].ino == st->st_ino)
+			return false;
+	w->v = srh_grow(w->v, &w->cap, w->n + 1, sizeof *w->v);
+	w->v[w->n++] = (struct walk_dir){st->st_dev, st->st_ino};
+	return true;
+}
+
 /* Files under dir, sorted, recursively; not .transcript or dot files, nor
  * the fuzz targets' own inputs (fuzz_* folders: not plain streams). */
-static bool load_dir(struct inputs *in, const char *dir, struct strbuf *errors)
+static bool load_dir(struct inputs *in, const char *dir, struct walk *w,
+		     struct strbuf *errors)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	struct stat self;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	bool ok = true;
@@ -108,6 +132,15 @@ static bool load_dir(struct inputs *in, const char *dir, struct strbuf *errors)
 	if (!d) {
 		sb_addf(errors, "%s: %s\n", dir, strerror(errno));
 		return false;
+	}
+	if (fstat(dirfd(d), &self) != 0) {
+		sb_addf(errors, "%s: %s\n", dir, strerror(errno));
+		closedir(d);
+		return false;
+	}
+	if (!walk_first_visit(w, &self)) {
+		closedir(d);
+		return true;
 	}
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' ||
@@ -123,13 +156,24 @@ static bool load_dir(struct inputs *in, const char *dir, struct strbuf *errors)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, by_name);
+	if (n)
+		qsort(names, n, sizeof *names, by_name);
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
-		if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
-			ok &= load_dir(in, names[i], errors);
-		else
+		if (stat(names[i], &st) != 0) {
+			sb_addf(errors, "%s: %s\n", names[i], strerror(errno));
+			ok = false;
+		} else if (S_ISDIR(st.st_mode))
+			ok &= load_dir(in, names[i], w, errors);
+		else if (S_ISREG(st.st_mode))
 			ok &= load_file(in, names[i], errors);
+		else { /* a FIFO would block the walk, a device never end */
+			sb_addf(errors,
+				"%s: not a regular file or a folder (a FIFO, "
+				"socket or device): not read\n",
+				names[i]);
+			ok = false;
+		}
 		free(names[i]);
 	}
 	free(names);
@@ -140,8 +184,12 @@ bool inputs_load(struct inputs *in, const char *path, struct strbuf *errors)
 {
 	struct stat st;
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return load_dir(in, path, errors);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		struct walk w = {0};
+		bool ok = load_dir(in, path, &w, errors);
+		free(w.v);
+		return ok;
+	}
 	return load_file(in, path, errors);
 }
 

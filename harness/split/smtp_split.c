@@ -188,6 +188,12 @@ int main(int argc, char **argv)
 		      stderr);
 		goto done;
 	}
+	if (in.n == 0) { /* exit 0 would pass a run that tested nothing */
+		fputs("smtp-split: no stream in the inputs given: nothing to "
+		      "check\n",
+		      stderr);
+		goto done;
+	}
 	if (cli.cuts) {
 		for (size_t i = 0; i < in.n; i++) {
 			struct strbuf err = {0};

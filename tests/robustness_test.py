@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""smtp-split against careless and hostile input folders: each case with
+the exact exit status and what it prints.
+
+  - a folder holding symbolic links to itself (two links to ".", one to
+    its parent): each folder is read once, the walk ends, every stream is
+    checked once;
+  - a FIFO in an input folder: named as not read, exit 2, no blocking;
+  - an empty folder: nothing to check, exit 2 (not 0: nothing was
+    tested), no undefined behaviour.
+
+Usage: tests/robustness_test.py BUILD_DIR"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+from checks import Checks  # tests/, the script's own folder
+
+
+def main():
+    split = os.path.join(os.path.abspath(sys.argv[1]), "smtp-split")
+    check = Checks("robustness_test")
+
+    def run(*args):
+        return subprocess.run([split, "--families", "single", *args],
+                              capture_output=True, text=True, timeout=120)
+
+    def streams(p):
+        m = re.search(r"streams (\d+),", p.stdout)
+        return int(m.group(1)) if m else None
+
+    with tempfile.TemporaryDirectory() as tmp:
+        loop = os.path.join(tmp, "loop")
+        os.makedirs(os.path.join(loop, "sub"))
+        with open(os.path.join(loop, "a"), "wb") as f:
+            f.write(b"250 ok\r\n")
+        with open(os.path.join(loop, "sub", "b"), "wb") as f:
+            f.write(b"250-x\r\n250 y\r\n")
+        os.symlink(".", os.path.join(loop, "self1"))
+        os.symlink(".", os.path.join(loop, "self2"))
+        os.symlink("..", os.path.join(loop, "sub", "up"))
+        p = run(loop)
+        check(p.returncode == 0 and streams(p) == 2,
+              "a folder with links to itself and to its parent: each "
+              f"folder read once, 2 streams, exit 0 (exit {p.returncode}, "
+              f"streams {streams(p)})", p.stdout + p.stderr)
+
+        fifo = os.path.join(tmp, "fifo")
+        os.makedirs(fifo)
+        with open(os.path.join(fifo, "a"), "wb") as f:
+            f.write(b"250 ok\r\n")
+        os.mkfifo(os.path.join(fifo, "pipe"))
+        p = run(fifo)
+        check(p.returncode == 2 and re.search(
+            r"pipe: not a regular file or a folder \(a FIFO, socket or "
+            r"device\): not read", p.stderr) is not None,
+              "a FIFO in an input folder: named, not read (no blocking), "
+              f"exit 2 (exit {p.returncode})", p.stderr)
+
+        empty = os.path.join(tmp, "empty")
+        os.makedirs(empty)
+        p = run(empty)
+        check(p.returncode == 2 and "runtime error" not in p.stderr and
+              "no stream in the inputs given: nothing to check" in p.stderr,
+              f"an empty folder: nothing to check, exit 2, no undefined "
+              f"behaviour (exit {p.returncode})", p.stdout + p.stderr)
+    return check.status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
