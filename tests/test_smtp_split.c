@@ -584,8 +584,8 @@ static void test_slow_sanitizer_report(void **state)
 }
 
 /* A record round-trips; one too big for the area keeps its schedule and
- * detail whole and cuts the long transcript, saying so; lengths past the
- * area are refused. */
+ * detail whole and cuts the long transcript, saying so; an oracle number
+ * out of range and lengths past the area are refused. */
 static void test_channel_record(void **state)
 {
 	(void)state;
@@ -618,6 +618,18 @@ static void test_channel_record(void **state)
 	assert_true(out.actual.len < in.actual.len);
 	assert_non_null(strstr(sb_str(&out.actual), "[cut:"));
 	chk_record_free(&out);
+
+	/* An oracle number the subject scribbled (the child's memory is
+	 * its): refused, never used as a shift or an index. */
+	static const int32_t bad_oracles[] = {-1, CHK_O_COUNT + 1, 100000};
+	for (size_t i = 0; i < 3; i++) {
+		sh->result_len = 0;
+		assert_true(chk_record_put(sh, &in));
+		/* the header: a 4-byte magic, then the oracle */
+		memcpy(sh->result + 4, &bad_oracles[i], sizeof(int32_t));
+		assert_int_equal(chk_record_get(sh, &out), CHK_REC_BAD);
+		chk_record_free(&out);
+	}
 
 	sh->result_len = sh->result_cap + 1;
 	assert_int_equal(chk_record_get(sh, &out), CHK_REC_BAD);
