@@ -6,6 +6,9 @@ the exact exit status and what it prints.
     its parent): each folder is read once, the walk ends, every stream is
     checked once;
   - a FIFO in an input folder: named as not read, exit 2, no blocking;
+  - case files with a key given twice, an unknown line, a bad prefix, a
+    NUL byte: refused with file and line; CRLF line ends read;
+  - /dev/zero: cut off at SRH_INPUT_MAX, not read until memory runs out;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
 
@@ -66,6 +69,46 @@ def main():
               "no stream in the inputs given: nothing to check" in p.stderr,
               f"an empty folder: nothing to check, exit 2, no undefined "
               f"behaviour (exit {p.returncode})", p.stdout + p.stderr)
+
+        # Case files: each key once, known lines only, no NUL; every
+        # refusal names the file and the line, the line escaped and cut.
+        cases = [
+            ("cuts 7\ncuts 8\n", r"line 3: a second 'cuts' line \(the "
+             r"first is line 2\): 'cuts 8'"),
+            ('stream "250 x\\r\\n"\n', r"line 2: a second 'stream' line "
+             r"\(the first is line 1\)"),
+            ("prefix banana\n", r"line 2: prefix: not a byte count: "
+             r"'prefix banana'"),
+            ("prefix -3\n", r"line 2: prefix: not a byte count"),
+            ("\0cuts 3\n", r"line 2: a NUL byte \(byte offset 20\)"),
+            ("\x01\x02" + "z" * 5000 + "\n", r"line 2: not a case line "
+             r"\(stream, cuts, shape or prefix\): '\\x01\\x02z{58}\.\.\.'$"),
+        ]
+        for body, want in cases:
+            path = os.path.join(tmp, "bad.case")
+            with open(path, "wb") as f:
+                f.write(b'stream "250 ok\\r\\n"\n' + body.encode("latin-1"))
+            p = run(path)
+            err = p.stderr.strip()
+            check(p.returncode == 2 and re.search(
+                re.escape(path) + ": " + want, err) is not None,
+                  f"case file {body[:20]!r}...: refused with file and line, "
+                  f"exit 2 (exit {p.returncode}: {err[:160]})")
+        # CRLF line ends are read as LF ones.
+        path = os.path.join(tmp, "crlf.case")
+        with open(path, "wb") as f:
+            f.write(b'stream "250 ok\\r\\n"\r\ncuts 3\r\n')
+        p = run(path)
+        check(p.returncode == 0 and streams(p) == 1,
+              f"a case file with CRLF line ends: read (exit {p.returncode})",
+              p.stderr)
+        # An endless input is cut off at SRH_INPUT_MAX, not read until
+        # memory runs out.
+        p = run("/dev/zero")
+        check(p.returncode == 2 and "/dev/zero: longer than 67108864 bytes "
+              "(SRH_INPUT_MAX): not read" in p.stderr,
+              f"/dev/zero: longer than the input bound, not read, exit 2 "
+              f"(exit {p.returncode}: {p.stderr.strip()[:160]})")
     return check.status()
 
 

@@ -825,7 +825,7 @@ static void test_case_file(void **state)
 	report_case_file(&o, f, &text);
 
 	struct report_case c;
-	assert_true(report_case_read(text.s, &c, &err));
+	assert_true(report_case_read(text.s, text.len, &c, &err));
 	assert_int_equal(c.stream.len, f->stream.len);
 	assert_memory_equal(c.stream.s, f->stream.s, f->stream.len);
 	assert_int_equal(c.shape, CHK_PUSH);

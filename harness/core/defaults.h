@@ -6,6 +6,10 @@
 #ifndef SRH_DEFAULTS_H
 #define SRH_DEFAULTS_H
 
+/* The longest input file smtp-split reads, in bytes: /dev/zero or a
+ * mistaken path must not read until memory runs out. */
+#define SRH_INPUT_MAX (64u << 20)
+
 /* A subject silent this long, in ms, hangs (smtp-split --deadline). */
 #define SRH_DEADLINE_MS 2000
 

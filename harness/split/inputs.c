@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "defaults.h"
 #include "report.h"
 
 struct input *inputs_add(struct inputs *in, const char *name)
@@ -24,6 +25,8 @@ struct input *inputs_add(struct inputs *in, const char *name)
 	return x;
 }
 
+/* The file's bytes into out; false with errno set (EFBIG: longer than
+ * SRH_INPUT_MAX). */
 static bool read_file(const char *path, struct strbuf *out)
 {
 	FILE *f = fopen(path, "rb");
@@ -32,13 +35,20 @@ static bool read_file(const char *path, struct strbuf *out)
 
 	if (!f)
 		return false;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (out->len + n > SRH_INPUT_MAX) {
+			fclose(f);
+			errno = EFBIG;
+			return false;
+		}
 		sb_add(out, buf, n);
-	bool ok = !ferror(f);
+	}
+	int e = ferror(f) ? errno : 0;
 	fclose(f);
 	if (!out->s)
 		sb_adds(out, "");
-	return ok;
+	errno = e;
+	return e == 0;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -53,14 +63,20 @@ static bool load_file(struct inputs *in, const char *path,
 	struct strbuf text = {0}, err = {0};
 
 	if (!read_file(path, &text)) {
-		sb_addf(errors, "%s: %s\n", path, strerror(errno));
+		if (errno == EFBIG)
+			sb_addf(errors,
+				"%s: longer than %u bytes (SRH_INPUT_MAX): not "
+				"read\n",
+				path, SRH_INPUT_MAX);
+		else
+			sb_addf(errors, "%s: %s\n", path, strerror(errno));
 		sb_free(&text);
 		return false;
 	}
 	struct input *x = inputs_add(in, path);
 	if (ends_with(path, ".case")) {
 		struct report_case c;
-		bool ok = report_case_read(sb_str(&text), &c, &err);
+		bool ok = report_case_read(sb_str(&text), text.len, &c, &err);
 		if (ok) {
 			x->bytes = c.stream;
 			c.stream = (struct strbuf){0};

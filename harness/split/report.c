@@ -3,6 +3,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,48 +248,106 @@ void report_case_free(struct report_case *c)
 	sb_free(&c->cuts);
 }
 
-bool report_case_read(const char *text, struct report_case *c,
+/* The keys of a case file, each allowed once. */
+enum case_key { CASE_STREAM, CASE_CUTS, CASE_SHAPE, CASE_PREFIX, CASE_KEYS };
+static const char *const case_keys[CASE_KEYS] = {"stream", "cuts", "shape",
+						 "prefix"};
+
+static bool case_line(const char *s, size_t len, struct report_case *c,
+		      struct strbuf *why)
+{
+	if (strncmp(s, "stream \"", 8) == 0 && len >= 9 && s[len - 1] == '"') {
+		size_t bad = 0;
+		struct strbuf body = {0};
+		sb_add(&body, s + 8, len - 9);
+		bool ok = sb_unescape(&c->stream, sb_str(&body), &bad);
+		if (!ok)
+			sb_addf(why,
+				"a bad escape at character %zu of the stream",
+				bad + 1);
+		sb_free(&body);
+		return ok;
+	}
+	if (strncmp(s, "cuts ", 5) == 0) {
+		sb_add(&c->cuts, s + 5, len - 5);
+		return true;
+	}
+	if (strcmp(s, "shape push") == 0 || strcmp(s, "shape fd") == 0) {
+		c->shape = s[6] == 'p' ? CHK_PUSH : CHK_FD;
+		return true;
+	}
+	if (strncmp(s, "prefix ", 7) == 0) {
+		char *end;
+		errno = 0;
+		long v = strtol(s + 7, &end, 10);
+		if (s[7] < '0' || s[7] > '9' || *end || errno || v < 0) {
+			sb_adds(why, "prefix: not a byte count");
+			return false;
+		}
+		c->prefix = v;
+		return true;
+	}
+	sb_adds(why, "not a case line (stream, cuts, shape or prefix)");
+	return false;
+}
+
+bool report_case_read(const char *text, size_t n, struct report_case *c,
 		      struct strbuf *err)
 {
 	const char *p = text, *line;
-	size_t len, lineno = 0;
-	bool have_stream = false;
+	size_t len, lineno = 0, seen[CASE_KEYS] = {0};
 
 	memset(c, 0, sizeof *c);
 	c->shape = -1;
 	c->prefix = -1;
+	const char *nul = memchr(text, '\0', n);
+	if (nul) {
+		size_t at = (size_t)(nul - text), l = 1;
+		for (size_t i = 0; i < at; i++)
+			l += text[i] == '\n';
+		sb_addf(err, "line %zu: a NUL byte (byte offset %zu)", l, at);
+		return false;
+	}
 	while (next_line(&p, &line, &len)) {
-		struct strbuf l = {0};
+		struct strbuf l = {0}, why = {0};
 		lineno++;
+		if (len && line[len - 1] == '\r') /* CRLF line ends */
+			len--;
 		sb_add(&l, line, len);
 		const char *s = sb_str(&l);
 		bool ok = true;
-		size_t bad = 0;
-		if (s[0] == '#' || s[0] == '\0') {
-			/* comment */
-		} else if (strncmp(s, "stream \"", 8) == 0 && len >= 9 &&
-			   s[len - 1] == '"') {
-			l.s[len - 1] = '\0';
-			ok = sb_unescape(&c->stream, s + 8, &bad);
-			have_stream = ok;
-		} else if (strncmp(s, "cuts ", 5) == 0) {
-			sb_adds(&c->cuts, s + 5);
-		} else if (strcmp(s, "shape push") == 0) {
-			c->shape = CHK_PUSH;
-		} else if (strcmp(s, "shape fd") == 0) {
-			c->shape = CHK_FD;
-		} else if (strncmp(s, "prefix ", 7) == 0) {
-			c->prefix = atol(s + 7);
-		} else {
-			ok = false;
+		if (s[0] != '#' && s[0] != '\0') {
+			size_t k = 0;
+			while (k < CASE_KEYS &&
+			       (strncmp(s, case_keys[k],
+					strlen(case_keys[k])) ||
+				s[strlen(case_keys[k])] != ' '))
+				k++;
+			if (k < CASE_KEYS && seen[k]) {
+				sb_addf(&why,
+					"a second '%s' line (the first is "
+					"line %zu)",
+					case_keys[k], seen[k]);
+				ok = false;
+			} else {
+				if (k < CASE_KEYS)
+					seen[k] = lineno;
+				ok = case_line(s, len, c, &why);
+			}
 		}
-		if (!ok)
-			sb_addf(err, "line %zu: cannot read '%s'", lineno, s);
+		if (!ok) {
+			/* The line escaped and cut: it may be binary, or long.
+			 */
+			sb_addf(err, "line %zu: %s: '", lineno, sb_str(&why));
+			sb_add_escaped(err, s, len < 60 ? len : 60);
+			sb_adds(err, len > 60 ? "...'" : "'");
+		}
 		sb_free(&l);
+		sb_free(&why);
 		if (!ok)
 			return false;
 	}
-	if (!have_stream) {
+	if (!seen[CASE_STREAM]) {
 		sb_adds(err, "no 'stream \"...\"' line");
 		return false;
 	}

@@ -29,8 +29,10 @@ struct report_case {
 	int shape;	    /* -1: any */
 	long prefix;	    /* -1: none */
 };
-/* Parse a case file's text; false with a message in err. */
-bool report_case_read(const char *text, struct report_case *c,
+/* Parse a case file's n bytes of text (NUL-terminated too); false with a
+ * message naming the line in err: a NUL byte, a key given twice, a line
+ * that is no case line, a bad escape or prefix, no stream. */
+bool report_case_read(const char *text, size_t n, struct report_case *c,
 		      struct strbuf *err);
 void report_case_free(struct report_case *c);
 
