@@ -9,10 +9,14 @@ the exact exit status and what it prints.
   - case files with a key given twice, an unknown line, a bad prefix, a
     NUL byte: refused with file and line; CRLF line ends read;
   - /dev/zero: cut off at SRH_INPUT_MAX, not read until memory runs out;
+  - a subject whose name holds '"' and "/../": valid JSON, case files in
+    the --save folder, never overwritten; reports that cannot be written
+    (a missing folder: before the run; /dev/full: at the end): exit 2;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
 
 Usage: tests/robustness_test.py BUILD_DIR"""
+import json
 import os
 import re
 import subprocess
@@ -20,6 +24,9 @@ import sys
 import tempfile
 
 from checks import Checks  # tests/, the script's own folder
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HOSTILE_NAME = 'a"b/../c'
 
 
 def main():
@@ -109,6 +116,56 @@ def main():
               "(SRH_INPUT_MAX): not read" in p.stderr,
               f"/dev/zero: longer than the input bound, not read, exit 2 "
               f"(exit {p.returncode}: {p.stderr.strip()[:160]})")
+
+        # A subject whose name holds a quote and "/../": the JSON report
+        # stays valid and names it exactly, case files stay in the --save
+        # folder under a tamed name, and a second run adds files beside
+        # the first's instead of overwriting them.
+        src = os.path.join(tmp, "hostile.c")
+        with open(os.path.join(ROOT, "bugs", "kb912341_reader.c")) as f:
+            code = re.sub(r'\.name = "[^"]*"', '.name = "a\\"b/../c"',
+                          f.read())
+        with open(src, "w") as f:
+            f.write(code)
+        so = os.path.join(tmp, "hostile.so")
+        subprocess.run(["cc", "-std=c11", "-O2", "-shared", "-fPIC", "-I",
+                        os.path.join(ROOT, "harness"), src, "-o", so],
+                       check=True)
+        save = os.path.join(tmp, "cases")  # made by --save
+        report = os.path.join(tmp, "r.json")
+        args = ["--subject", so, "--max-failures", "1", "--shrink-runs",
+                "50", "--stream", "250-a\\r\\n250 b\\r\\n"]
+        p = run(*args, "--save", save, "--json", report)
+        try:
+            with open(report) as f:
+                name = json.load(f)["subject"]
+        except (OSError, ValueError) as e:
+            name = f"unreadable: {e}"
+        check(p.returncode == 1 and name == HOSTILE_NAME,
+              f"a subject named {HOSTILE_NAME!r}: the JSON report parses and "
+              f"names it (exit {p.returncode}, {name!r})", p.stderr)
+        p = run(*args, "--save", save)
+        files = sorted(os.listdir(save))
+        stray = [f for f in os.listdir(tmp) if f.startswith("c-")]
+        check(p.returncode == 1 and files == ["a_b_.._c-split-1-2.case",
+                                              "a_b_.._c-split-1.case"]
+              and not stray,
+              f"--save: the name tamed, inside the folder, a second run "
+              f"beside the first (got {files}, outside: {stray})")
+        # Reports that cannot be written: said before the run when the
+        # path is wrong, at the end (write and close checked) when the
+        # disk is full; both exit 2, whatever was found.
+        p = run(*args, "--json", os.path.join(tmp, "none", "r.json"))
+        check(p.returncode == 2 and "--json: " in p.stderr and
+              "No such file or directory" in p.stderr and
+              "streams" not in p.stdout,
+              f"--json into a missing folder: said before the run, exit 2 "
+              f"(exit {p.returncode})", p.stdout + p.stderr)
+        p = run(*args, "--json", "/dev/full")
+        check(p.returncode == 2 and "--json: /dev/full: No space left on "
+              "device" in p.stderr,
+              f"--json /dev/full: the failed write said, exit 2 (exit "
+              f"{p.returncode})", p.stderr)
     return check.status()
 
 

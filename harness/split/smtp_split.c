@@ -78,44 +78,124 @@ static void summary(const struct cli *cli, const struct chk_result *r,
 		       o->budget_s);
 }
 
-static void save_cases(const struct cli *cli, const struct chk_result *r)
+/* The subject's name as a file-name part: letters, digits, '.', '-' and
+ * '_' kept, every other byte '_', no leading '.': a name cannot steer
+ * where a file goes. */
+static void add_file_name(struct strbuf *b, const char *name)
 {
+	for (const char *p = name; *p; p++) {
+		char c = *p;
+		bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			    (c == '.' && p != name);
+		sb_add(b, keep ? &c : "_", 1);
+	}
+	if (!*name)
+		sb_adds(b, "subject");
+}
+
+/* text into a new file: the first of path.case, path-2.case, ... that
+ * does not exist (an earlier run's cases are never overwritten). */
+static bool write_new(const char *stem, const struct strbuf *text,
+		      struct strbuf *path)
+{
+	for (unsigned n = 1; n <= 1000; n++) {
+		sb_clear(path);
+		sb_adds(path, stem);
+		if (n > 1)
+			sb_addf(path, "-%u", n);
+		sb_adds(path, ".case");
+		FILE *out = fopen(path->s, "wx");
+		if (!out && errno == EEXIST)
+			continue;
+		if (!out)
+			return false;
+		bool ok = fwrite(text->s, 1, text->len, out) == text->len;
+		int e = errno;
+		if (fclose(out) != 0 && ok)
+			return false;
+		errno = e;
+		return ok;
+	}
+	errno = EEXIST;
+	return false;
+}
+
+static bool save_cases(const struct cli *cli, const struct chk_result *r)
+{
+	bool ok = true;
 	for (size_t i = 0; i < r->nfail; i++) {
-		struct strbuf path = {0}, text = {0};
+		struct strbuf stem = {0}, path = {0}, text = {0};
 		const struct chk_failure *f = &r->fail[i];
-		sb_addf(&path, "%s/%s-%s-%zu.case", cli->save_dir,
-			cli->o.subject->name, chk_oracle_name(f->oracle),
-			i + 1);
+		sb_addf(&stem, "%s/", cli->save_dir);
+		add_file_name(&stem, cli->o.subject->name);
+		sb_addf(&stem, "-%s-%zu", chk_oracle_name(f->oracle), i + 1);
 		report_case_file(&cli->o, f, &text);
-		FILE *out = fopen(path.s, "w");
-		if (!out || fwrite(text.s, 1, text.len, out) != text.len)
-			fprintf(stderr, "smtp-split: %s: %s\n", path.s,
-				strerror(errno));
-		else
+		if (write_new(stem.s, &text, &path))
 			printf("saved %s\n", path.s);
-		if (out)
-			fclose(out);
+		else {
+			fprintf(stderr, "smtp-split: --save: %s: %s\n", path.s,
+				strerror(errno));
+			ok = false;
+		}
+		sb_free(&stem);
 		sb_free(&path);
 		sb_free(&text);
 	}
+	return ok;
+}
+
+/* Before the run: the report can be written and the case folder made
+ * (with its parents' existence checked), so that hours of checking are
+ * not lost to a typo found at the end. */
+static bool outputs_ready(const struct cli *cli)
+{
+	if (cli->json_path) {
+		FILE *f = fopen(cli->json_path, "a");
+		if (!f || fclose(f) != 0) {
+			fprintf(stderr, "smtp-split: --json: %s: %s\n",
+				cli->json_path, strerror(errno));
+			return false;
+		}
+	}
+	if (cli->save_dir) {
+		struct stat st;
+		if (mkdir(cli->save_dir, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "smtp-split: --save: %s: %s\n",
+				cli->save_dir, strerror(errno));
+			return false;
+		}
+		if (stat(cli->save_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+		    access(cli->save_dir, W_OK | X_OK) != 0) {
+			fprintf(stderr,
+				"smtp-split: --save: %s: not a folder this "
+				"user can write into\n",
+				cli->save_dir);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* stopped: NULL when every input was checked, else the option that
  * stopped the run early. */
-static void write_json(const struct cli *cli, const struct chk_result *r,
+static bool write_json(const struct cli *cli, const struct chk_result *r,
 		       const char *const *names, size_t ninputs, size_t total,
 		       const char *stopped)
 {
 	struct strbuf j = {0};
 	const struct chk_stats *st = &r->stats;
 
+	sb_adds(&j, "{\"subject\":");
+	sb_add_json_string(&j, cli->o.subject->name,
+			   strlen(cli->o.subject->name));
 	sb_addf(&j,
-		"{\"subject\":\"%s\",\"seed\":%llu,\"streams\":%zu,"
+		",\"seed\":%llu,\"streams\":%zu,"
 		"\"inputs\":%zu,\"stopped_by\":%s%s%s,"
 		"\"schedules\":%llu,\"seconds\":%.6f,\"capped_pairs\":%llu,"
 		"\"capped_exhaustive\":%llu,\"budget_hit\":%s,\"failures\":[",
-		cli->o.subject->name, (unsigned long long)cli->o.seed, ninputs,
-		total, stopped ? "\"" : "", stopped ? stopped : "null",
+		(unsigned long long)cli->o.seed, ninputs, total,
+		stopped ? "\"" : "", stopped ? stopped : "null",
 		stopped ? "\"" : "", (unsigned long long)st->schedules,
 		chk_now() - cli->o.start_s,
 		(unsigned long long)st->capped_pairs,
@@ -128,12 +208,17 @@ static void write_json(const struct cli *cli, const struct chk_result *r,
 	}
 	sb_adds(&j, "]}\n");
 	FILE *f = fopen(cli->json_path, "w");
-	if (!f || fwrite(j.s, 1, j.len, f) != j.len)
-		fprintf(stderr, "smtp-split: %s: %s\n", cli->json_path,
-			strerror(errno));
-	if (f)
-		fclose(f);
+	bool ok = f && fwrite(j.s, 1, j.len, f) == j.len;
+	int e = errno;
+	if (f && fclose(f) != 0 && ok) { /* /dev/full says so here */
+		ok = false;
+		e = errno;
+	}
+	if (!ok)
+		fprintf(stderr, "smtp-split: --json: %s: %s\n", cli->json_path,
+			strerror(e));
 	sb_free(&j);
+	return ok;
 }
 
 int main(int argc, char **argv)
@@ -149,6 +234,8 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		goto done;
 	rc = 2; /* the harness's own errors, until the inputs are checked */
+	if (!outputs_ready(&cli))
+		goto done;
 	if (cli.stream) {
 		struct input *x = inputs_add(&in, "<stream>");
 		size_t bad;
@@ -265,11 +352,15 @@ int main(int argc, char **argv)
 		printf("  stopped after %zu failures (--max-failures): %zu "
 		       "input(s) not checked\n",
 		       r.nfail, in.n - checked);
+	/* A report or a case that could not be written is a lost finding:
+	 * the harness's failure (2), whatever was found. */
+	bool written = true;
 	if (cli.save_dir)
-		save_cases(&cli, &r);
+		written &= save_cases(&cli, &r);
 	if (cli.json_path)
-		write_json(&cli, &r, fail_input, checked, in.n, stopped);
-	rc = r.error.len ? 2 : r.nfail ? 1 : 0;
+		written &= write_json(&cli, &r, fail_input, checked, in.n,
+				      stopped);
+	rc = r.error.len || !written ? 2 : r.nfail ? 1 : 0;
 done:
 	free(fail_input);
 	chk_result_free(&r);
