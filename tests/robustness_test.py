@@ -12,6 +12,9 @@ the exact exit status and what it prints.
   - a subject whose name holds '"' and "/../": valid JSON, case files in
     the --save folder, never overwritten; reports that cannot be written
     (a missing folder: before the run; /dev/full: at the end): exit 2;
+  - smtp-torture: a missing scenario, a cut before its reply, --cuts past
+    the server's stream: named with the reason, exit 2;
+  - usage and input errors: exit 2, with no leak under LeakSanitizer;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
 
@@ -166,6 +169,44 @@ def main():
               "device" in p.stderr,
               f"--json /dev/full: the failed write said, exit 2 (exit "
               f"{p.returncode})", p.stderr)
+
+    # Usage and input errors exit 2 in the sanitizer builds too: no leak
+    # on their paths for LeakSanitizer to turn into exit 1.
+    torture = os.path.join(os.path.dirname(split), "smtp-torture")
+    for cmd in ([split, "--bogus"], [split, "/nonexistent"],
+                [split, "--cuts", "999", "--stream", "250 ok"],
+                [split, "--families", "nosuch"],
+                [split, "--subject", "nosuch.so"],
+                [split, "--stream", "250 ok", "--json", "/nonexistent/r"],
+                [torture, "--bogus"], [torture, "--scenario", "/nonexistent"]):
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 2 and "LeakSanitizer" not in p.stderr,
+              f"{os.path.basename(cmd[0])} {' '.join(cmd[1:])}: exit 2, "
+              f"no leak (exit {p.returncode})", p.stderr[-400:])
+
+    # smtp-torture's refusals name the reason.
+    wire = os.path.join(ROOT, "harness", "wire")
+    naive = [os.path.join(wire, "clients", "naive"), "{port}",
+             os.path.join(wire, "message.eml")]
+    base = os.path.join(wire, "scenarios", "baseline.scn")
+    with tempfile.TemporaryDirectory() as tmp:
+        scn = os.path.join(tmp, "cut-first.scn")
+        with open(scn, "w") as f:
+            f.write("name cut-first\ncut FOO 3\n")
+        for args, want in [
+                (["--scenario", os.path.join(tmp, "none.scn"), "--", "true"],
+                 "none.scn: cannot open: No such file or directory"),
+                (["--scenario", scn, "--", "true"],
+                 'cut-first.scn:2: cut FOO: no reply to FOO yet (an "on FOO"'
+                 ' line with bytes must come before its cut)'),
+                (["--cuts", "99999999", "--scenario", base, "--", *naive],
+                 "--cuts: a cut at 99999999 is past the server's stream in "
+                 "the one-piece run")]:
+            p = subprocess.run([torture, "--quiet", *args],
+                               capture_output=True, text=True, timeout=120)
+            check(p.returncode == 2 and want in p.stderr,
+                  f"smtp-torture {' '.join(args[:2])}: {want[:50]}..., "
+                  f"exit 2 (exit {p.returncode})", p.stderr)
     return check.status()
 
 

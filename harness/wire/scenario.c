@@ -4,6 +4,7 @@
 #include "scenario.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,15 @@ static bool statement(struct scn *s, struct lexer *lx)
 		if (dst->ncuts)
 			return fail(lx, "a second cut for the same reply (give "
 					"all its cuts on one line: 6,12@300)");
+		/* Cuts are offsets in the reply: it must come first. */
+		if (r->len == 0) {
+			sb_addf(lx->err,
+				"%s:%u: cut %s: no reply to %s yet (an \"on "
+				"%s\" line with bytes must come before its "
+				"cut)",
+				lx->path, lx->line, verb, verb, verb);
+			return false;
+		}
 		bool ok = sched_parse(dst, text, r->len, &why);
 		if (!ok)
 			sb_addf(lx->err, "%s:%u: cut %s: %s", lx->path,
@@ -413,7 +423,7 @@ bool scn_load(struct scn *s, const char *path, struct strbuf *err)
 
 	scn_init(s);
 	if (!f) {
-		sb_addf(err, "%s: cannot open", path);
+		sb_addf(err, "%s: cannot open: %s", path, strerror(errno));
 		return false;
 	}
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0 &&

@@ -859,6 +859,18 @@ int main(int argc, char **argv)
 	/* A client that never connected tested nothing: no schedule can
 	 * tell it apart from the one-piece run, and exit 0 would pass it. */
 	bool untested = s.base.connections == 0;
+	/* --cuts are offsets in the server's stream: one past its end would
+	 * never be applied, and the run would pass on nothing. */
+	bool bad_cuts = !untested && cli.cuts && given.ncuts &&
+			given.cuts[given.ncuts - 1].at >= s.base.stream.len;
+	if (bad_cuts)
+		fprintf(stderr,
+			"smtp-torture: --cuts: a cut at %lu is past the "
+			"server's "
+			"stream in the one-piece run (%zu bytes): it would "
+			"never be applied\n",
+			(unsigned long)given.cuts[given.ncuts - 1].at,
+			s.base.stream.len);
 	if (untested) {
 		if (s.base.hung)
 			fprintf(stderr,
@@ -871,7 +883,9 @@ int main(int argc, char **argv)
 				"smtp-torture: %s: the client never connected "
 				"(exit %d): nothing tested\n",
 				s.scn.name, s.base.status);
-	} else if (cli.cuts)
+	} else if (bad_cuts)
+		; /* said above */
+	else if (cli.cuts)
 		visit(&s, "given", &given);
 	else {
 		if (cli.families & F_SCRIPTED) {
@@ -895,7 +909,7 @@ int main(int argc, char **argv)
 	       s.scn.name, s.runs, s.nfail, sb_str(&w),
 	       s.runs >= cli.max_runs ? " (--max-runs reached)" : "");
 	sb_free(&w);
-	int rc = untested ? 2 : s.nfail ? 1 : 0;
+	int rc = untested || bad_cuts ? 2 : s.nfail ? 1 : 0;
 	if (cli.json_path && !write_json(&s, cli.json_path)) {
 		fprintf(stderr, "smtp-torture: cannot write %s\n",
 			cli.json_path);
