@@ -86,6 +86,7 @@ check bare-lf-lenient 0 "" -- --lenient=bare-lf,8bit
 check long-line 1 "" --
 check_err long-line-message "offset 512, line 1"
 check long-line-config 2 "" -- --max-line=1000
+check_err long-line-config-message "--max-line=1000: above 512 needs --lenient=long-lines"
 check long-line-lenient 0 "" -- --lenient=long-lines --max-line=1000
 check max-line-small 1 "" -- --max-line=100
 check_err max-line-small-message "offset 100"
@@ -95,8 +96,26 @@ check_err max-line-small-message "offset 100"
 check empty-stream 0 "" --
 check bad-leniency 2 "" -- --lenient=nonsense
 check bad-number 2 "" -- --max-lines=12x
+check_err bad-number-message "--max-lines: '12x' is not a count"
+check negative-number 2 "" -- "--max-line= -5"
+check_err negative-number-message "--max-line: ' -5' is not a count"
+check max-line-range 2 "" -- --max-line=99999 --lenient=long-lines
+check_err max-line-range-message "--max-line=99999: out of range (5 to 8192)"
 check bad-chunk 2 "" -- --chunk=0
+check_err bad-chunk-message "--chunk: at least 1"
 check missing-file 2 "" -- "$tmp/does-not-exist"
+check folder 2 "" -- "$tmp"
+check_err folder-message "cannot read: Is a directory"
+# Output that cannot be written is an I/O error, not a success.
+printf '250 ok\r\n' >"$tmp/in"
+if "$bin" <"$tmp/in" >/dev/full 2>"$tmp/err"; then rc=0; else rc=$?; fi
+if [ "$rc" -eq 2 ] && grep -qF "standard output: No space left on device" "$tmp/err"; then
+	passed=$((passed + 1))
+else
+	echo "FAIL full-stdout: exit $rc, want 2 and the error:"; cat "$tmp/err"
+	failed=$((failed + 1))
+fi
+: >"$tmp/in"
 check help 0 "" -- --help
 
 # Every corpus stream: well formed (deviation-* ones: rejected, each with

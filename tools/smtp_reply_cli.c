@@ -186,8 +186,9 @@ static int run_stream(const char *path, const struct options *opt)
 			rc = feed(st, st->buf + at,
 				  n - at < step ? n - at : step);
 	}
-	if (rc == 0 && ferror(f)) {
-		fprintf(stderr, "smtp-reply: %s: read error\n", path);
+	if (rc == 0 && ferror(f)) { /* a folder: EISDIR */
+		fprintf(stderr, "smtp-reply: %s: cannot read: %s\n", path,
+			strerror(errno));
 		rc = 2;
 	}
 	if (rc == 0 && srp_finish(&st->parser) == SRP_ERROR)
@@ -216,16 +217,41 @@ static const char usage[] =
 	"  --chunk=N         feed the parser N bytes at a time\n"
 	"  -h, --help        this text\n";
 
-static bool parse_size(const char *s, size_t *out)
+/* A decimal count, digits only (strtoull alone would take " -5"). */
+static bool parse_size(const char *opt, const char *s, size_t *out)
 {
 	char *end;
 
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-')
+	if (s[0] < '0' || s[0] > '9' || errno || *end || v > SIZE_MAX) {
+		fprintf(stderr, "smtp-reply: --%s: '%s' is not a count\n", opt,
+			s);
 		return false;
+	}
 	*out = (size_t)v;
 	return true;
+}
+
+/* What srp_init refuses, said with the options' names. */
+static void config_problem(const struct srp_config *c)
+{
+	if (c->max_line < 5 || c->max_line > SRP_LINE_CAPACITY)
+		fprintf(stderr,
+			"smtp-reply: --max-line=%zu: out of range (5 to %u)\n",
+			c->max_line, SRP_LINE_CAPACITY);
+	else if (c->max_line > SRP_RFC_LINE_MAX &&
+		 !(c->flags & SRP_LENIENT_LONG_LINES))
+		fprintf(stderr,
+			"smtp-reply: --max-line=%zu: above %u needs "
+			"--lenient=long-lines\n",
+			c->max_line, SRP_RFC_LINE_MAX);
+	else if (c->max_lines < 1)
+		fputs("smtp-reply: --max-lines: at least 1\n", stderr);
+	else if (c->max_reply < 5)
+		fputs("smtp-reply: --max-reply: at least 5\n", stderr);
+	else
+		fprintf(stderr, "smtp-reply: %s\n", srp_strerror(SRP_E_CONFIG));
 }
 
 static bool parse_lenient(char *list, unsigned *flags)
@@ -285,16 +311,23 @@ int main(int argc, char **argv)
 			ok = parse_lenient(optarg, &opt.cfg.flags);
 			break;
 		case 'L':
-			ok = parse_size(optarg, &opt.cfg.max_line);
+			ok = parse_size("max-line", optarg, &opt.cfg.max_line);
 			break;
 		case 'N':
-			ok = parse_size(optarg, &opt.cfg.max_lines);
+			ok = parse_size("max-lines", optarg,
+					&opt.cfg.max_lines);
 			break;
 		case 'R':
-			ok = parse_size(optarg, &opt.cfg.max_reply);
+			ok = parse_size("max-reply", optarg,
+					&opt.cfg.max_reply);
 			break;
 		case 'c':
-			ok = parse_size(optarg, &opt.chunk) && opt.chunk > 0;
+			ok = parse_size("chunk", optarg, &opt.chunk);
+			if (ok && opt.chunk == 0) {
+				fputs("smtp-reply: --chunk: at least 1\n",
+				      stderr);
+				ok = false;
+			}
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -303,21 +336,29 @@ int main(int argc, char **argv)
 			ok = false;
 		}
 		if (!ok) {
-			fputs(usage, stderr);
+			fputs("run smtp-reply --help for the options\n",
+			      stderr);
 			return 2;
 		}
 	}
 
 	struct srp_parser probe;
 	if (srp_init(&probe, &opt.cfg) != SRP_E_OK) {
-		fprintf(stderr, "smtp-reply: %s\n", srp_strerror(SRP_E_CONFIG));
+		config_problem(&opt.cfg);
 		return 2;
 	}
 	if (optind == argc)
-		return run_stream("-", &opt);
+		rc = run_stream("-", &opt);
 	for (int i = optind; i < argc; i++) {
 		int r = run_stream(argv[i], &opt);
 		rc = r > rc ? r : rc;
+	}
+	/* Output that did not reach its file (a full disk, a closed pipe) is
+	 * an I/O error, not a success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "smtp-reply: standard output: %s\n",
+			strerror(errno));
+		rc = 2;
 	}
 	return rc;
 }
