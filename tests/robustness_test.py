@@ -14,6 +14,7 @@ the exact exit status and what it prints.
     (a missing folder: before the run; /dev/full: at the end): exit 2;
   - smtp-torture: a missing scenario, a cut before its reply, --cuts past
     the server's stream: named with the reason, exit 2;
+  - a 100 KB stream fed byte by byte with guard pages: bounded memory;
   - usage and input errors: exit 2, with no leak under LeakSanitizer;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
@@ -169,6 +170,28 @@ def main():
               "device" in p.stderr,
               f"--json /dev/full: the failed write said, exit 2 (exit "
               f"{p.returncode})", p.stderr)
+
+    # Guard pages give their memory back once a piece is fed: the
+    # byte-by-byte baseline of a 100 KB stream used to keep a page per
+    # byte (over 400 MB); now the run's peak is a few times the stream.
+    with tempfile.TemporaryDirectory() as tmp:
+        big = os.path.join(tmp, "replies-100k")
+        with open(big, "wb") as f:
+            f.write(b"250 ok\r\n" * 12800)
+        # The peak of the process and its children, measured apart from
+        # this script's other runs.
+        peak = ("import resource, subprocess, sys\n"
+                "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+                "print(p.returncode, resource.getrusage("
+                "resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+        p = subprocess.run([sys.executable, "-c", peak, split, "--quiet",
+                            "--guard-pages", "--families", "none",
+                            "--shape", "push", big],
+                           capture_output=True, text=True, timeout=300)
+        rc, kb = (int(x) for x in p.stdout.split())
+        check(rc == 0 and kb < 150 * 1024,
+              f"a 100 KB stream byte by byte with guard pages: peak "
+              f"{kb // 1024} MB (under 150), exit {rc}", p.stderr)
 
     # Usage and input errors exit 2 in the sanitizer builds too: no leak
     # on their paths for LeakSanitizer to turn into exit 1.

@@ -304,10 +304,18 @@ void guard_retire(struct guard *g, unsigned char *piece, size_t len)
 				 PKEY_DISABLE_ACCESS);
 		return;
 	}
+	/* The piece ends on a page boundary (page_piece). Its pages are
+	 * replaced by fresh no-access ones, in one call as mprotect would:
+	 * a stale read still faults, and their memory goes back to the
+	 * system, so a long byte-by-byte run keeps no page per byte. */
 	uintptr_t start = (uintptr_t)piece & ~(uintptr_t)(ps - 1);
 	uintptr_t end = (uintptr_t)piece + len;
-	if (end > start)
-		mprotect((void *)start, end - start, PROT_NONE);
+	if (end > start &&
+	    mmap((void *)start, end - start, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+		 0) == MAP_FAILED &&
+	    mprotect((void *)start, end - start, PROT_NONE) != 0)
+		g->err = errno; /* readable still: no later piece is given */
 }
 
 void guard_release(struct guard *g)
