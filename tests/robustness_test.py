@@ -15,6 +15,7 @@ the exact exit status and what it prints.
   - smtp-torture: a missing scenario, a cut before its reply, --cuts past
     the server's stream: named with the reason, exit 2;
   - a 100 KB stream fed byte by byte with guard pages: bounded memory;
+  - 67000 valid replies in 1.2 MB: no false crash from the result area;
   - usage and input errors: exit 2, with no leak under LeakSanitizer;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
@@ -192,6 +193,17 @@ def main():
         check(rc == 0 and kb < 150 * 1024,
               f"a 100 KB stream byte by byte with guard pages: peak "
               f"{kb // 1024} MB (under 150), exit {rc}", p.stderr)
+
+    # A valid 1.2 MB stream of 67000 replies: checked, not blamed on the
+    # reference as a crash because its transcripts outgrew a fixed area.
+    with tempfile.TemporaryDirectory() as tmp:
+        many = os.path.join(tmp, "replies-67k")
+        with open(many, "wb") as f:
+            f.write(b"250 queued as 12\r\n" * 67000)
+        p = run("--families", "none", "--shrink-runs", "0", many)
+        check(p.returncode == 0 and streams(p) == 1 and "FAIL" not in
+              p.stdout, f"67000 valid replies (1.2 MB): no failure, exit 0 "
+              f"(exit {p.returncode})", p.stdout[-600:] + p.stderr[-300:])
 
     # Usage and input errors exit 2 in the sanitizer builds too: no leak
     # on their paths for LeakSanitizer to turn into exit 1.

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "check_impl.h"
@@ -29,7 +30,15 @@
 #include "smtp_reply.h"
 #include "subjects.h"
 
-#define RESULT_CAP (8u << 20)
+/* The result area: room for the baseline's three transcripts, which grow
+ * with the stream (a reply of a few bytes costs some 60 in a transcript).
+ * Only the pages written cost memory. */
+static size_t result_cap(size_t stream_len)
+{
+	size_t base = (size_t)8 << 20, per = 96;
+	return stream_len > (SIZE_MAX - base) / per ? SIZE_MAX
+						    : base + per * stream_len;
+}
 
 /* ---- the parent ---------------------------------------------------------
  */
@@ -209,10 +218,13 @@ static void fail_sandbox(void *sh, bool harness, const char *what)
 void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 		struct chk_result *r)
 {
-	struct sbx_shared *sh = sbx_create(RESULT_CAP);
+	size_t cap = result_cap(in->len);
+	struct sbx_shared *sh = cap == SIZE_MAX ? NULL : sbx_create(cap);
 	if (!sh) {
-		sb_addf(&r->error, "no memory for the sandbox's %u MiB: %s",
-			RESULT_CAP >> 20, strerror(errno));
+		sb_addf(&r->error,
+			"no memory for the sandbox's result area (%zu MiB): "
+			"%s",
+			cap >> 20, strerror(errno));
 		return;
 	}
 	struct chk_opts local = *o;
