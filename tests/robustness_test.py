@@ -16,6 +16,7 @@ the exact exit status and what it prints.
     the server's stream: named with the reason, exit 2;
   - a 100 KB stream fed byte by byte with guard pages: bounded memory;
   - 67000 valid replies in 1.2 MB: no false crash from the result area;
+  - SIGINT after the first finding: the report and case files written;
   - usage and input errors: exit 2, with no leak under LeakSanitizer;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
@@ -24,6 +25,7 @@ Usage: tests/robustness_test.py BUILD_DIR"""
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -166,6 +168,33 @@ def main():
               "streams" not in p.stdout,
               f"--json into a missing folder: said before the run, exit 2 "
               f"(exit {p.returncode})", p.stdout + p.stderr)
+        # Interrupted after its first finding: the current stream ends,
+        # the report and the cases are written, and the exit status says
+        # what was found.
+        report = os.path.join(tmp, "int.json")
+        cases = os.path.join(tmp, "int-cases")
+        p = subprocess.Popen([split, "--subject", so, "--families",
+                              "single,uniform", "--json", report, "--save",
+                              cases, os.path.join(ROOT, "corpus", "replies")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        for line in p.stdout:
+            if line.startswith("FAIL"):
+                break
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=120)
+        try:
+            with open(report) as f:
+                j = json.load(f)
+        except (OSError, ValueError):
+            j = {}
+        check(p.returncode == 1 and j.get("stopped_by") == "interrupted"
+              and j.get("failures") and os.listdir(cases) and
+              re.search(r"interrupted \(SIGINT\): \d+ input\(s\) not "
+                        r"checked", out) is not None,
+              f"SIGINT after the first finding: report and cases written, "
+              f"stopped_by interrupted, exit 1 (exit {p.returncode}, "
+              f"{len(j.get('failures', []))} failures)", out[-400:] + err)
         p = run(*args, "--json", "/dev/full")
         check(p.returncode == 2 and "--json: /dev/full: No space left on "
               "device" in p.stderr,

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,17 @@ static bool write_json(const struct cli *cli, const struct chk_result *r,
 	return ok;
 }
 
+/* The one mutable global: a signal handler can only set a flag. The
+ * first SIGINT or SIGTERM lets the current stream finish, then the run
+ * stops and writes what it found; a second one ends it at once. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+	signal(sig, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -298,7 +310,13 @@ int main(int argc, char **argv)
 
 	size_t checked = 0;
 	int stopped_on = -1; /* the --stop-on oracle that failed */
-	for (size_t i = 0; i < in.n && stopped_on < 0; i++) {
+	/* Sandbox children have process groups of their own: a terminal's
+	 * ^C reaches this process only. */
+	struct sigaction sa = {.sa_handler = on_interrupt};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < in.n && stopped_on < 0 && !interrupted; i++) {
 		if (cli.max_failures && r.nfail >= cli.max_failures)
 			break;
 		checked++;
@@ -341,9 +359,14 @@ int main(int argc, char **argv)
 	}
 	summary(&cli, &r, checked);
 	const char *stopped = checked == in.n	? NULL
+			      : interrupted	? "interrupted"
 			      : stopped_on >= 0 ? "stop-on"
 						: "max-failures";
-	if (stopped_on >= 0 && checked < in.n)
+	if (interrupted && checked < in.n)
+		printf("  interrupted (%s): %zu input(s) not checked\n",
+		       interrupted == SIGINT ? "SIGINT" : "SIGTERM",
+		       in.n - checked);
+	else if (stopped_on >= 0 && checked < in.n)
 		printf("  stopped at a failure of %s (--stop-on): %zu "
 		       "input(s) not checked\n",
 		       chk_oracle_name((enum chk_oracle)stopped_on),
@@ -360,7 +383,11 @@ int main(int argc, char **argv)
 	if (cli.json_path)
 		written &= write_json(&cli, &r, fail_input, checked, in.n,
 				      stopped);
-	rc = r.error.len || !written ? 2 : r.nfail ? 1 : 0;
+	/* Interrupted with nothing found is no clean pass: 2. */
+	rc = r.error.len || !written	     ? 2
+	     : r.nfail			     ? 1
+	     : interrupted && checked < in.n ? 2
+					     : 0;
 done:
 	free(fail_input);
 	chk_result_free(&r);
