@@ -17,6 +17,7 @@ the exact exit status and what it prints.
   - a 100 KB stream fed byte by byte with guard pages: bounded memory;
   - 67000 valid replies in 1.2 MB: no false crash from the result area;
   - SIGINT after the first finding: the report and case files written;
+  - a subject leaving setsid'd processes behind: none outlives the run;
   - usage and input errors: exit 2, with no leak under LeakSanitizer;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
@@ -233,6 +234,51 @@ def main():
         check(p.returncode == 0 and streams(p) == 1 and "FAIL" not in
               p.stdout, f"67000 valid replies (1.2 MB): no failure, exit 0 "
               f"(exit {p.returncode})", p.stdout[-600:] + p.stderr[-300:])
+
+    # A subject whose create() leaves a process behind that has called
+    # setsid (out of every process group): ended with its run, so none
+    # outlives smtp-split.
+    with tempfile.TemporaryDirectory() as tmp:
+        marker = f"srh-escapee-{os.getpid()}"
+        escape = (
+            "#include <unistd.h>\n"
+            "static void escape(void)\n{\n"
+            "\tif (fork() == 0) {\n"
+            "\t\tsetsid();\n"
+            "\t\tif (fork() == 0)\n"
+            f"\t\t\texecl(\"/bin/sleep\", \"{marker}\", \"300\", "
+            "(char *)0);\n"
+            "\t\t_exit(0);\n\t}\n}\n")
+        with open(os.path.join(ROOT, "examples", "my_subject.c")) as f:
+            code = f.read()
+        code = code.replace("static void *my_create(struct srh_recorder "
+                            "*rec)\n{", escape + "static void *my_create("
+                            "struct srh_recorder *rec)\n{\n\tescape();", 1)
+        src = os.path.join(tmp, "escapee.c")
+        with open(src, "w") as f:
+            f.write(code)
+        so = os.path.join(tmp, "escapee.so")
+        subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-shared",
+                        "-fPIC", "-I", os.path.join(ROOT, "harness"), src,
+                        "-o", so], check=True)
+
+        def escapees():
+            n = 0
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        n += f.read().startswith(marker.encode())
+                except OSError:
+                    pass
+            return n
+
+        p = run("--subject", so, "--stream", "250-a\\r\\n250 b\\r\\n")
+        left = escapees()
+        check(p.returncode == 0 and "escape();" in code and left == 0,
+              f"a subject leaving setsid sleepers behind: none outlives "
+              f"the run ({left} left, exit {p.returncode})", p.stderr)
+        if left:
+            subprocess.run(["pkill", "-KILL", "-f", marker])
 
     # Usage and input errors exit 2 in the sanitizer builds too: no leak
     # on their paths for LeakSanitizer to turn into exit 1.

@@ -19,6 +19,78 @@
 
 #define LOG_MAX 4096
 
+/* Ends every process left below this one: children still running are
+ * killed, and what they leave (reparented here, as this process is a
+ * subreaper) is killed in the next round, until none is left. */
+static void end_descendants(void)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/children",
+		 (int)getpid());
+	for (int round = 0; round < 10000; round++) {
+		int st;
+		pid_t r;
+		while ((r = waitpid(-1, &st, WNOHANG)) > 0)
+			;
+		if (r < 0 && errno != EINTR)
+			return; /* ECHILD: none left */
+		FILE *f = fopen(path, "r");
+		long c;
+		while (f && fscanf(f, "%ld", &c) == 1)
+			kill((pid_t)c, SIGKILL);
+		if (f)
+			fclose(f);
+		else
+			kill(0,
+			     SIGKILL); /* no list: our group, ourselves too */
+		while (waitpid(-1, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* The sandbox child: a subreaper that runs fn in a worker process, then
+ * ends whatever the worker started (setsid or not: they are reparented
+ * here, not to init) and exits as the worker did. */
+static _Noreturn void shim(struct sbx_shared *sh,
+			   void (*fn)(void *, struct sbx_shared *), void *arg)
+{
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	pid_t self = getpid();
+	pid_t w = fork();
+	if (w < 0) {
+		char why[96];
+		snprintf(why, sizeof why, "sandbox: fork: %s", strerror(errno));
+		sbx_child_fail(sh, true, why);
+	}
+	if (w == 0) {
+		/* Its own group: a hang kills it and its group, and the shim
+		 * lives to end what escaped that. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != self)
+			_exit(1);
+		fn(arg, sh);
+		sh->done = 1;
+		_exit(0);
+	}
+	sh->worker = w;
+	int st = 0;
+	while (waitpid(w, &st, 0) < 0 && errno == EINTR)
+		;
+	end_descendants();
+	if (WIFSIGNALED(st)) { /* the parent reads the same signal */
+		int sig = WTERMSIG(st);
+		sigset_t one;
+		signal(sig, SIG_DFL);
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		sigprocmask(SIG_UNBLOCK, &one, NULL);
+		prctl(PR_SET_DUMPABLE, 0); /* the worker dumped core, if any */
+		raise(sig);
+	}
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
 struct sbx_shared *sbx_create(size_t result_cap)
 {
 	size_t size = sizeof(struct sbx_shared) + result_cap;
@@ -73,6 +145,28 @@ bool sbx_result_view(const struct sbx_shared *sh, const char **p,
 	return true;
 }
 
+/* How long a shim may take to end what its worker left, after a hang. */
+#define SHIM_GRACE_US 2000000u
+
+static uint64_t now_us(void);
+
+/* waitpid, for at most us microseconds. */
+static bool wait_for(pid_t pid, int *status, uint64_t us)
+{
+	uint64_t until = now_us() + us;
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return false;
+		if (now_us() > until)
+			return false;
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+	}
+}
+
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -121,6 +215,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	sh->progress = 0;
 	sh->done = 0;
 	sh->harness_failed = 0;
+	sh->worker = 0;
 	sh->current[0] = '\0';
 	sh->result_len = 0;
 	if (!log || pipe2(alive, O_CLOEXEC) != 0) {
@@ -157,9 +252,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 		/* What the subject prints goes to the log, not the report. */
 		dup2(fileno(log), STDOUT_FILENO);
 		dup2(fileno(log), STDERR_FILENO);
-		fn(arg, sh);
-		sh->done = 1;
-		_exit(0);
+		shim(sh, fn, arg);
 	}
 	close(alive[1]);
 
@@ -192,10 +285,20 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 				continue;
 			}
 			hung = true;
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			/* The worker and its group; the shim then ends what
+			 * escaped that, and exits. */
+			pid_t worker = sh->worker;
+			if (worker > 0) {
+				kill(-worker, SIGKILL);
+				kill(worker, SIGKILL);
+			}
+			if (!wait_for(pid, &status, SHIM_GRACE_US)) {
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				while (waitpid(pid, &status, 0) < 0 &&
+				       errno == EINTR)
+					;
+			}
 			break;
 		}
 	}

@@ -24,6 +24,7 @@ struct sbx_shared {
 	volatile int harness_failed;   /* the child ended by sbx_child_fail */
 	volatile uint64_t progress;    /* free for the child's counters */
 	volatile int done;	       /* the child finished normally */
+	volatile int worker;	       /* the process running the work */
 	char current[SBX_CURRENT_MAX]; /* what the child is doing */
 	size_t result_cap;
 	volatile size_t result_len;
