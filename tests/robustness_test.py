@@ -18,6 +18,7 @@ the exact exit status and what it prints.
   - 67000 valid replies in 1.2 MB: no false crash from the result area;
   - SIGINT after the first finding: the report and case files written;
   - a subject leaving setsid'd processes behind: none outlives the run;
+  - an adapter that ignores SIGTERM: ended with the run;
   - usage and input errors: exit 2, with no leak under LeakSanitizer;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
@@ -279,6 +280,42 @@ def main():
               f"the run ({left} left, exit {p.returncode})", p.stderr)
         if left:
             subprocess.run(["pkill", "-KILL", "-f", marker])
+
+    # An adapter that ignores SIGTERM: killed when smtp-split ends, so it
+    # neither outlives the run nor holds a pipe open behind `| tail`.
+    with tempfile.TemporaryDirectory() as tmp:
+        adapter = os.path.join(tmp, "stubborn_adapter.py")
+        with open(os.path.join(ROOT, "harness", "adapters",
+                               "smtplib_adapter.py")) as f:
+            text = f.read()
+        with open(adapter, "w") as f:
+            f.write(text)
+        cmd = (f"sh -c \"trap '' TERM; exec {sys.executable} {adapter}\"")
+        try:
+            out = subprocess.run(
+                ["sh", "-c", f"'{split}' --quiet --families single "
+                 f"--subject 'adapter:{cmd}' --stream '250 ok\\r\\n' "
+                 "2>&1 | cat"],
+                capture_output=True, text=True, timeout=60).stdout
+        except subprocess.TimeoutExpired:
+            out = "the pipe stayed open for 60 s"
+
+        def stubborn():
+            n = 0
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        n += adapter.encode() in f.read()
+                except OSError:
+                    pass
+            return n
+
+        left = stubborn()
+        check("streams 1" in out and left == 0,
+              f"an adapter that ignores SIGTERM: ended with the run, the "
+              f"pipe closes ({left} left)", out[-400:])
+        if left:
+            subprocess.run(["pkill", "-KILL", "-f", adapter])
 
     # Usage and input errors exit 2 in the sanitizer builds too: no leak
     # on their paths for LeakSanitizer to turn into exit 1.

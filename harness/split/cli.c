@@ -375,7 +375,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 	/* "adapter:COMMAND": a parser in another process, started once. */
 	const char *load = subject;
 	if (strncmp(subject, "adapter:", 8) == 0) {
-		if (!srh_adapter_start(subject + 8, &err)) {
+		if (!srh_adapter_start(subject + 8, &cli->adapter_pid, &err)) {
 			fprintf(stderr, "smtp-split: %s\n", sb_str(&err));
 			sb_free(&err);
 			return 2;

@@ -25,7 +25,8 @@ struct cli {
 	const char *stream, *cuts, *save_dir, *json_path;
 	bool families_given, progress, quiet;
 	unsigned families;
-	int shape; /* -1: default */
+	int shape;	 /* -1: default */
+	int adapter_pid; /* the adapter process, 0 when none */
 };
 
 /* Parse argv into cli (the FILEs from optind on). -1: go on; otherwise

@@ -389,6 +389,7 @@ int main(int argc, char **argv)
 	     : interrupted && checked < in.n ? 2
 					     : 0;
 done:
+	srh_adapter_stop(cli.adapter_pid);
 	free(fail_input);
 	chk_result_free(&r);
 	inputs_free(&in);

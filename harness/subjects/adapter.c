@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,7 +124,8 @@ static bool probe(const char *name, const char *command, struct strbuf *err)
 	return false;
 }
 
-bool srh_adapter_start(const char *command, struct strbuf *err)
+bool srh_adapter_start(const char *command, int *adapter_pid,
+		       struct strbuf *err)
 {
 	char name[64];
 	struct sockaddr_un a;
@@ -143,8 +145,10 @@ bool srh_adapter_start(const char *command, struct strbuf *err)
 	}
 	pid_t parent = getpid(), pid = fork();
 	if (pid == 0) {
-		/* Ends with us: nothing else would stop its accept loop. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* Ends with us, however we end: nothing else would stop its
+		 * accept loop. A group of its own, for srh_adapter_stop. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(0);
 		/* Its stdout is not ours to write on: reports go there. */
@@ -162,8 +166,28 @@ bool srh_adapter_start(const char *command, struct strbuf *err)
 		sb_addf(err, "fork: %s", strerror(errno));
 		return false;
 	}
+	*adapter_pid = pid;
 	setenv("SRH_ADAPTER_SOCKET", name, 1);
 	return probe(name, command, err);
+}
+
+void srh_adapter_stop(int pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (int ms = 0; ms < 1000; ms++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			kill(-pid, SIGKILL); /* what it started, if any */
+			return;
+		}
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 /* Wait until the adapter has read all we sent, or has answered. */

@@ -16,7 +16,13 @@ extern const struct srh_subject srh_reference_subject;
  * command (through /bin/sh) with fd 3 listening, and point the adapter
  * subject at it. The process ends when this one does. */
 extern const struct srh_subject srh_adapter_subject;
-bool srh_adapter_start(const char *command, struct strbuf *err);
+/* Start the adapter process for "adapter:COMMAND" (its pid in *pid) and
+ * check it answers; false with the reason in err. srh_adapter_stop() ends
+ * it: SIGTERM, then SIGKILL to its process group after a second, as an
+ * adapter that ignores SIGTERM would otherwise outlive the run and hold
+ * our output open. */
+bool srh_adapter_start(const char *command, int *pid, struct strbuf *err);
+void srh_adapter_stop(int pid);
 
 /* The reference parser, accepting the given srh_leniency bits, over a
  * whole stream in one piece (in this process: it is our own code). */
