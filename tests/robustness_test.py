@@ -17,7 +17,8 @@ the exact exit status and what it prints.
   - a 100 KB stream fed byte by byte with guard pages: bounded memory;
   - 67000 valid replies in 1.2 MB: no false crash from the result area;
   - SIGINT after the first finding: the report and case files written;
-  - a subject leaving setsid'd processes behind: none outlives the run;
+  - a subject or a wire client leaving setsid'd processes behind: none
+    outlives the run;
   - an adapter that ignores SIGTERM: ended with the run;
   - usage and input errors: exit 2, with no leak under LeakSanitizer;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
@@ -354,6 +355,27 @@ def main():
             check(p.returncode == 2 and want in p.stderr,
                   f"smtp-torture {' '.join(args[:2])}: {want[:50]}..., "
                   f"exit 2 (exit {p.returncode})", p.stderr)
+        # A client that leaves a setsid'd sleeper behind: ended with its
+        # run, so none outlives smtp-torture.
+        marker = f"srh-client-escapee-{os.getpid()}"
+        client = ["bash", "-c", f'setsid bash -c "exec -a {marker} sleep '
+                  f'300" & exec "$@"', "client", *naive]
+        p = subprocess.run([torture, "--quiet", "--scenario", base,
+                            "--families", "scripted", "--", *client],
+                           capture_output=True, text=True, timeout=120)
+        left = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    left += f.read().startswith(marker.encode())
+            except OSError:
+                pass
+        check(p.returncode == 0 and left == 0,
+              f"a client leaving a setsid'd sleeper: none outlives "
+              f"smtp-torture ({left} left, exit {p.returncode})",
+              p.stdout[-300:] + p.stderr[-300:])
+        if left:
+            subprocess.run(["pkill", "-KILL", "-f", marker])
     return check.status()
 
 

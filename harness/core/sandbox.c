@@ -19,14 +19,44 @@
 
 #define LOG_MAX 4096
 
-/* Ends every process left below this one: children still running are
- * killed, and what they leave (reparented here, as this process is a
- * subreaper) is killed in the next round, until none is left. */
-static void end_descendants(void)
+/* The pids in /proc/self/task/PID/children, killed; false when the list
+ * cannot be read. Only system calls: it runs in a child of a threaded
+ * program too (async-signal-safe, no stdio, no malloc). */
+static bool kill_children(void)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/task/%d/children",
-		 (int)getpid());
+	char path[64] = "/proc/self/task/", buf[4096];
+	size_t at = strlen(path);
+	unsigned long self = (unsigned long)getpid(), d = 1;
+	while (d * 10 <= self)
+		d *= 10;
+	for (; d; d /= 10)
+		path[at++] = (char)('0' + self / d % 10);
+	memcpy(path + at, "/children", sizeof "/children");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n;
+	long pid = 0;
+	bool digits = false;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t k = 0; k < n; k++) {
+			if (buf[k] >= '0' && buf[k] <= '9') {
+				pid = pid * 10 + (buf[k] - '0');
+				digits = true;
+			} else if (digits) {
+				kill((pid_t)pid, SIGKILL);
+				pid = 0;
+				digits = false;
+			}
+		}
+	if (digits)
+		kill((pid_t)pid, SIGKILL);
+	close(fd);
+	return true;
+}
+
+void sbx_end_descendants(void)
+{
 	for (int round = 0; round < 10000; round++) {
 		int st;
 		pid_t r;
@@ -34,18 +64,27 @@ static void end_descendants(void)
 			;
 		if (r < 0 && errno != EINTR)
 			return; /* ECHILD: none left */
-		FILE *f = fopen(path, "r");
-		long c;
-		while (f && fscanf(f, "%ld", &c) == 1)
-			kill((pid_t)c, SIGKILL);
-		if (f)
-			fclose(f);
-		else
+		if (!kill_children())
 			kill(0,
 			     SIGKILL); /* no list: our group, ourselves too */
 		while (waitpid(-1, &st, 0) < 0 && errno == EINTR)
 			;
 	}
+}
+
+_Noreturn void sbx_exit_as(int status)
+{
+	if (WIFSIGNALED(status)) { /* the parent reads the same signal */
+		int sig = WTERMSIG(status);
+		sigset_t one;
+		signal(sig, SIG_DFL);
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		sigprocmask(SIG_UNBLOCK, &one, NULL);
+		prctl(PR_SET_DUMPABLE, 0); /* the worker dumped core, if any */
+		raise(sig);
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
 /* The sandbox child: a subreaper that runs fn in a worker process, then
@@ -77,18 +116,8 @@ static _Noreturn void shim(struct sbx_shared *sh,
 	int st = 0;
 	while (waitpid(w, &st, 0) < 0 && errno == EINTR)
 		;
-	end_descendants();
-	if (WIFSIGNALED(st)) { /* the parent reads the same signal */
-		int sig = WTERMSIG(st);
-		sigset_t one;
-		signal(sig, SIG_DFL);
-		sigemptyset(&one);
-		sigaddset(&one, sig);
-		sigprocmask(SIG_UNBLOCK, &one, NULL);
-		prctl(PR_SET_DUMPABLE, 0); /* the worker dumped core, if any */
-		raise(sig);
-	}
-	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	sbx_end_descendants();
+	sbx_exit_as(st);
 }
 
 struct sbx_shared *sbx_create(size_t result_cap)

@@ -52,6 +52,14 @@ struct sbx_result {
 struct sbx_shared *sbx_create(size_t result_cap);
 void sbx_destroy(struct sbx_shared *sh);
 
+/* For a process that made itself a subreaper (PR_SET_CHILD_SUBREAPER):
+ * kill every process below it, round after round, as the ones it kills
+ * leave theirs to it, until it has none. Async-signal-safe. */
+void sbx_end_descendants(void);
+/* _exit as a child with this wait status did: the same exit code, or
+ * killed by the same signal. */
+_Noreturn void sbx_exit_as(int status);
+
 /* In the child: mark progress and say what is being done now. */
 void sbx_beat(struct sbx_shared *sh);
 /* what: n bytes; n >= SBX_CURRENT_MAX records "a step too long to

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "wire.h"
 #include "alloc.h"
+#include "sandbox.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -669,6 +670,26 @@ static pid_t start_client(const struct wire_opts *o, unsigned port, int out_fd,
 			dup2(devnull, 0);
 		dup2(out_fd, 1);
 		dup2(out_fd, 2);
+		/* This process stays as a subreaper between us and the
+		 * client: what the client leaves running (setsid or not) is
+		 * reparented here and ended when the client ends. It outlives
+		 * the SIGTERM of the deadline to do that. */
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		signal(SIGTERM, SIG_IGN);
+		pid_t self = getpid(), client = fork();
+		if (client > 0) {
+			int st = 0;
+			while (waitpid(client, &st, 0) < 0 && errno == EINTR)
+				;
+			sbx_end_descendants();
+			sbx_exit_as(st);
+		}
+		if (client < 0)
+			_exit(127);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != self)
+			_exit(127);
+		signal(SIGTERM, SIG_DFL);
 		execvpe(argv[0], argv, envp);
 		static const char msg[] = "smtp-torture: cannot run the "
 					  "client: no such program\n";
