@@ -39,6 +39,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOSTILE_NAME = 'a"b/../c'
 
 
+def processes(match):
+    """How many processes have a command line for which match() holds."""
+    n = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                n += bool(match(f.read()))
+        except OSError:
+            pass
+    return n
+
+
 def main():
     split = os.path.join(os.path.abspath(sys.argv[1]), "smtp-split")
     check = Checks("robustness_test")
@@ -264,18 +276,8 @@ def main():
                         "-fPIC", "-I", os.path.join(ROOT, "harness"), src,
                         "-o", so], check=True)
 
-        def escapees():
-            n = 0
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        n += f.read().startswith(marker.encode())
-                except OSError:
-                    pass
-            return n
-
         p = run("--subject", so, "--stream", "250-a\\r\\n250 b\\r\\n")
-        left = escapees()
+        left = processes(lambda c: c.startswith(marker.encode()))
         check(p.returncode == 0 and "escape();" in code and left == 0,
               f"a subject leaving setsid sleepers behind: none outlives "
               f"the run ({left} left, exit {p.returncode})", p.stderr)
@@ -301,17 +303,7 @@ def main():
         except subprocess.TimeoutExpired:
             out = "the pipe stayed open for 60 s"
 
-        def stubborn():
-            n = 0
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        n += adapter.encode() in f.read()
-                except OSError:
-                    pass
-            return n
-
-        left = stubborn()
+        left = processes(lambda c: adapter.encode() in c)
         check("streams 1" in out and left == 0,
               f"an adapter that ignores SIGTERM: ended with the run, the "
               f"pipe closes ({left} left)", out[-400:])
@@ -363,13 +355,7 @@ def main():
         p = subprocess.run([torture, "--quiet", "--scenario", base,
                             "--families", "scripted", "--", *client],
                            capture_output=True, text=True, timeout=120)
-        left = 0
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    left += f.read().startswith(marker.encode())
-            except OSError:
-                pass
+        left = processes(lambda c: c.startswith(marker.encode()))
         check(p.returncode == 0 and left == 0,
               f"a client leaving a setsid'd sleeper: none outlives "
               f"smtp-torture ({left} left, exit {p.returncode})",
