@@ -180,6 +180,29 @@ bool sbx_result_view(const struct sbx_shared *sh, const char **p,
 
 static uint64_t now_us(void);
 
+/* Whether pid is a child of parent. The worker's pid comes from the
+ * shared area, which the subject can write: never kill(-1) on its word. */
+static bool is_child_of(pid_t pid, pid_t parent)
+{
+	char path[64];
+	if (pid <= 1 || pid == parent || pid == getpid())
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	int ppid = 0;
+	/* pid (comm) state ppid: comm may hold spaces, so from its ')' */
+	char buf[512];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *end = strrchr(buf, ')');
+	if (!end || sscanf(end + 1, " %*c %d", &ppid) != 1)
+		return false;
+	return ppid == parent;
+}
+
 /* waitpid, for at most us microseconds. */
 static bool wait_for(pid_t pid, int *status, uint64_t us)
 {
@@ -318,7 +341,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 			/* The worker and its group; the shim then ends what
 			 * escaped that, and exits. */
 			pid_t worker = sh->worker;
-			if (worker > 0) {
+			if (is_child_of(worker, pid)) {
 				kill(-worker, SIGKILL);
 				kill(worker, SIGKILL);
 			}
