@@ -20,6 +20,8 @@ the exact exit status and what it prints.
   - a subject or a wire client leaving setsid'd processes behind: none
     outlives the run;
   - an adapter that ignores SIGTERM: ended with the run;
+  - a subject leaking 4 MiB a feed: FAIL memory at --memory-limit; the
+    harness's own memory on a 400 KB stream not counted against it;
   - usage and input errors: exit 2, with no leak under LeakSanitizer;
   - an empty folder: nothing to check, exit 2 (not 0: nothing was
     tested), no undefined behaviour.
@@ -283,6 +285,57 @@ def main():
               f"the run ({left} left, exit {p.returncode})", p.stderr)
         if left:
             subprocess.run(["pkill", "-KILL", "-f", marker])
+
+    # A subject that leaks 4 MiB a feed: stopped at --memory-limit and
+    # judged memory (not a hang after gigabytes, not a crash); a subject
+    # within the limit passes under it, with the harness's own share of a
+    # bigger stream not counted against the subject.
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(ROOT, "examples", "my_subject.c")) as f:
+            code = f.read()
+        leak = ("#include <stdlib.h>\n#include <string.h>\n"
+                "static void leak(void)\n{\n"
+                "\tstatic void *volatile kept; /* not optimized away */\n"
+                "\tchar *p = malloc(4u << 20);\n"
+                "\tif (p)\n\t\tmemset(p, 1, 4u << 20);\n"
+                "\tkept = p;\n}\n")
+        leaky = code.replace("static void my_feed(void *self, const "
+                             "unsigned char *buf, size_t len)\n{",
+                             leak + "static void my_feed(void *self, const "
+                             "unsigned char *buf, size_t len)\n{\n"
+                             "\tleak();", 1)
+        src = os.path.join(tmp, "leaky.c")
+        with open(src, "w") as f:
+            f.write(leaky)
+        so = os.path.join(tmp, "leaky.so")
+        subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-shared",
+                        "-fPIC", "-I", os.path.join(ROOT, "harness"), src,
+                        "-o", so], check=True)
+        p = run("--subject", so, "--memory-limit", "64", "--shrink-runs",
+                "0", "--stream", "250-a\\r\\n250-b\\r\\n250 c\\r\\n")
+        check(p.returncode == 1 and "leak();" in leaky and
+              re.search(r"FAIL memory", p.stdout) is not None and
+              re.search(r"past the limit of 64 MiB \(--memory-limit\)",
+                        p.stdout) is not None and "--families single --memory-limit 64"
+              in p.stdout and "FAIL hang" not in
+              p.stdout and "FAIL crash" not in p.stdout,
+              f"a subject leaking 4 MiB a feed, --memory-limit 64: FAIL "
+              f"memory, exit 1 (exit {p.returncode})",
+              p.stdout[-800:] + p.stderr[-300:])
+        p = run("--subject", so, "--memory-limit", "0", "--stream",
+                "250 ok\\r\\n")
+        check(p.returncode == 0 and "FAIL" not in p.stdout,
+              f"the same subject on a short stream with no limit: passes, "
+              f"exit 0 (exit {p.returncode})", p.stdout[-400:])
+        big = os.path.join(tmp, "replies-400k")
+        with open(big, "wb") as f:
+            f.write(b"250 ok\r\n" * 51200)
+        p = run("--memory-limit", "1", "--families", "none", "--shape",
+                "push", big)
+        check(p.returncode == 0 and "FAIL" not in p.stdout,
+              f"the reference on 400 KB under --memory-limit 1: the "
+              f"harness's own memory not blamed on it, exit 0 (exit "
+              f"{p.returncode})", p.stdout[-400:] + p.stderr[-300:])
 
     # An adapter that ignores SIGTERM: killed when smtp-split ends, so it
     # neither outlives the run nor holds a pipe open behind `| tail`.

@@ -13,6 +13,13 @@
 /* A subject silent this long, in ms, hangs (smtp-split --deadline). */
 #define SRH_DEADLINE_MS 2000
 
+/* What a subject's child may hold resident, in bytes, beyond what it
+ * inherits and the harness's own share in it (smtp-split --memory-limit),
+ * and that share for a stream of n bytes: above what smtp-split needs
+ * (its peak is about 19 bytes a stream byte, with the guard's pages). */
+#define SRH_MEMORY_LIMIT_MIB 1024
+#define SRH_HARNESS_SHARE(n) (((size_t)64 << 20) + 40 * (size_t)(n))
+
 /* How long a piece may wait, in ms, for an fd subject or an adapter to read
  * the one before it. */
 #define SRH_DRAIN_WAIT_MS 2000

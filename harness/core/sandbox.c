@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,6 +204,46 @@ static bool is_child_of(pid_t pid, pid_t parent)
 	return ppid == parent;
 }
 
+/* Resident bytes of pid and, depth levels down, what it started (its
+ * threads' children too); 0 when pid is gone. */
+static size_t tree_rss(pid_t pid, int depth)
+{
+	char path[96], buf[4096];
+	size_t rss = 0;
+	long resident = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%*s %ld", &resident) == 1 && resident > 0)
+		rss = (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+	fclose(f);
+	if (depth == 0)
+		return rss;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return rss;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (char *p = buf, *end; *p; p = end) {
+		long child = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (child > 1)
+			rss += tree_rss((pid_t)child, depth - 1);
+	}
+	return rss;
+}
+
+static size_t self_rss(void)
+{
+	return tree_rss(getpid(), 0);
+}
+
 /* waitpid, for at most us microseconds. */
 static bool wait_for(pid_t pid, int *status, uint64_t us)
 {
@@ -255,10 +296,39 @@ static void read_log(FILE *log, struct strbuf *out)
 	sb_add(out, buf, n);
 }
 
-void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
-	     struct sbx_result *res)
+/* Kill the worker and its group; the shim then ends what escaped that,
+ * and exits (or is killed, past its grace). */
+static void stop_child(pid_t pid, pid_t worker, int *status)
+{
+	if (is_child_of(worker, pid)) {
+		kill(-worker, SIGKILL);
+		kill(worker, SIGKILL);
+	}
+	if (!wait_for(pid, status, SHIM_GRACE_US)) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* Does a worker holding rss bytes, having inherited some, hold more
+ * than the harness's share and the subject's limit? */
+static bool past_limit(const struct sbx_limits *lim, size_t inherited,
+		       size_t rss)
+{
+	size_t own = inherited + lim->harness_bytes;
+	return lim->memory && rss > own && rss - own > lim->memory;
+}
+
+/* How often the watcher reads the worker's memory. */
+#define MEMORY_POLL_US 20000u
+
+void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg,
+	     const struct sbx_limits *lim, struct sbx_result *res)
 {
 	int alive[2];
+	unsigned stall_ms = lim->stall_ms;
 	FILE *log = tmpfile();
 	uint64_t start = now_us();
 	size_t cap = sh->result_cap; /* the child may write over the area */
@@ -280,6 +350,9 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 		return;
 	}
 	fflush(NULL);
+	/* The worker inherits this much, and the harness's share in it is
+	 * lim->harness_bytes: the rest of what it holds is the subject's. */
+	size_t inherited = self_rss();
 	pid_t pid = fork();
 	if (pid < 0) {
 		res->outcome = SBX_ERROR;
@@ -312,11 +385,14 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	/* Wait for the child, watching its heartbeat. The pipe closing only
 	 * wakes us early; the child's exit status decides. */
 	uint64_t beat = sh->heartbeat, last_change = now_us();
-	bool hung = false, pipe_open = true, reporting = false;
-	uint64_t allowed_us = (uint64_t)stall_ms * 1000;
+	bool hung = false, grew = false, pipe_open = true, reporting = false;
+	uint64_t allowed_us = (uint64_t)stall_ms * 1000, polled = 0;
 	int status = 0;
+	struct rusage ru = {0};
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
+		/* ru: the kernel's peak of the biggest process below, read
+		 * when it ends: growth too quick for the polling below. */
+		pid_t w = wait4(pid, &status, WNOHANG, &ru);
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
 		struct pollfd p = {alive[0], POLLIN, 0};
@@ -324,6 +400,18 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 			pipe_open = false;
 			struct timespec ms = {0, 1000000};
 			nanosleep(&ms, NULL);
+		}
+		pid_t worker = sh->worker;
+		if (lim->memory && now_us() - polled >= MEMORY_POLL_US &&
+		    is_child_of(worker, pid)) {
+			polled = now_us();
+			size_t rss = tree_rss(worker, 8);
+			if (past_limit(lim, inherited, rss)) {
+				grew = true;
+				res->peak_bytes = rss - inherited;
+				stop_child(pid, worker, &status);
+				break;
+			}
 		}
 		if (sh->heartbeat != beat) {
 			beat = sh->heartbeat;
@@ -338,20 +426,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 				continue;
 			}
 			hung = true;
-			/* The worker and its group; the shim then ends what
-			 * escaped that, and exits. */
-			pid_t worker = sh->worker;
-			if (is_child_of(worker, pid)) {
-				kill(-worker, SIGKILL);
-				kill(worker, SIGKILL);
-			}
-			if (!wait_for(pid, &status, SHIM_GRACE_US)) {
-				kill(-pid, SIGKILL);
-				kill(pid, SIGKILL);
-				while (waitpid(pid, &status, 0) < 0 &&
-				       errno == EINTR)
-					;
-			}
+			stop_child(pid, worker, &status);
 			break;
 		}
 	}
@@ -362,7 +437,14 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
 	res->elapsed_us = now_us() - start;
 	read_log(log, &res->log);
 	fclose(log);
-	if (hung) {
+	size_t peak = (size_t)ru.ru_maxrss * 1024;
+	if (!grew && !hung && past_limit(lim, inherited, peak)) {
+		grew = true;
+		res->peak_bytes = peak - inherited;
+	}
+	if (grew) {
+		res->outcome = SBX_MEMORY;
+	} else if (hung) {
 		res->outcome = SBX_HANG;
 	} else if (WIFSIGNALED(status)) {
 		res->outcome = SBX_CRASH;
@@ -392,7 +474,7 @@ void sbx_result_free(struct sbx_result *res)
 	sb_free(&res->log);
 }
 
-void sbx_describe(const struct sbx_result *res, unsigned stall_ms,
+void sbx_describe(const struct sbx_result *res, const struct sbx_limits *lim,
 		  struct strbuf *out)
 {
 	switch (res->outcome) {
@@ -411,7 +493,16 @@ void sbx_describe(const struct sbx_result *res, unsigned stall_ms,
 		sb_adds(out, "the subject exited with status 0 mid-run");
 		break;
 	case SBX_HANG:
-		sb_addf(out, "no progress for %u ms: killed", stall_ms);
+		sb_addf(out, "no progress for %u ms: killed", lim->stall_ms);
+		break;
+	case SBX_MEMORY:
+		sb_addf(out,
+			"resident memory grew by %zu MiB, past the limit of "
+			"%zu "
+			"MiB (--memory-limit) with %zu MiB for the harness's "
+			"own: killed",
+			res->peak_bytes >> 20, lim->memory >> 20,
+			lim->harness_bytes >> 20);
 		break;
 	case SBX_ERROR:
 		sb_add(out, res->log.s, res->log.len);

@@ -32,11 +32,12 @@ struct sbx_shared {
 };
 
 enum sbx_outcome {
-	SBX_OK,	   /* the child returned normally */
-	SBX_CRASH, /* killed by a signal, or a sanitizer's exit status */
-	SBX_EXIT,  /* exited without returning (the subject called exit) */
-	SBX_HANG,  /* no heartbeat for longer than the stall limit */
-	SBX_ERROR, /* no child: the harness could not fork (why in log) */
+	SBX_OK,	    /* the child returned normally */
+	SBX_CRASH,  /* killed by a signal, or a sanitizer's exit status */
+	SBX_EXIT,   /* exited without returning (the subject called exit) */
+	SBX_HANG,   /* no heartbeat for longer than the stall limit */
+	SBX_MEMORY, /* resident memory past the limit: killed */
+	SBX_ERROR,  /* no child: the harness could not fork (why in log) */
 };
 
 struct sbx_result {
@@ -45,6 +46,16 @@ struct sbx_result {
 	int status;	   /* exit status otherwise */
 	struct strbuf log; /* the child's stderr, at most 4 KiB of it */
 	uint64_t elapsed_us;
+	size_t peak_bytes; /* SBX_MEMORY: what it had grown to */
+};
+
+/* What a child may take. memory: bytes the worker and what it starts may
+ * hold resident beyond what they inherit, and beyond harness_bytes, the
+ * harness's own share in that child (never blamed on the subject); 0: no
+ * limit. Checked every 20 ms, so a fast grower overshoots a little. */
+struct sbx_limits {
+	unsigned stall_ms;
+	size_t memory, harness_bytes;
 };
 
 /* A shared area with result_cap bytes for results; NULL, with errno, when
@@ -80,11 +91,11 @@ bool sbx_result_view(const struct sbx_shared *sh, const char **p,
  * child could be started, res says SBX_ERROR: the harness's own failure,
  * never the subject's. */
 typedef void (*sbx_fn)(void *arg, struct sbx_shared *sh);
-void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg, unsigned stall_ms,
-	     struct sbx_result *res);
+void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg,
+	     const struct sbx_limits *lim, struct sbx_result *res);
 void sbx_result_free(struct sbx_result *res);
 /* "killed by SIGSEGV", "exit status 1", "no progress for 2000 ms"... */
-void sbx_describe(const struct sbx_result *res, unsigned stall_ms,
+void sbx_describe(const struct sbx_result *res, const struct sbx_limits *lim,
 		  struct strbuf *out);
 
 #endif

@@ -84,13 +84,15 @@ static void sandbox_failure(struct chk_ctx *c, const struct sbx_result *res,
 			    enum chk_family_id fam, struct chk_result *r,
 			    size_t from)
 {
-	enum chk_oracle o = res->outcome == SBX_HANG ? CHK_O_HANG : CHK_O_CRASH;
+	enum chk_oracle o = chk_oracle_of(res->outcome);
 	if (have(r, from, o, c->shape))
 		return;
 	struct chk_failure *f = chk_add_failure(r, c->o, o, c->shape, fam);
+	struct sbx_limits lim = chk_limits(c);
 	sb_add(&f->stream, c->in, c->n);
 	parse_current(c->sh->current, c->n, f);
-	sbx_describe(res, c->o->deadline_ms, &f->detail);
+	lim.stall_ms = c->o->deadline_ms;
+	sbx_describe(res, &lim, &f->detail);
 	sb_add(&f->log, res->log.s, res->log.len);
 }
 
@@ -133,13 +135,13 @@ static void run_family(struct chk_ctx *c, enum chk_family_id fam,
 		       struct chk_result *r, size_t from)
 {
 	struct sbx_result res;
-	unsigned stall = c->o->deadline_ms + 60;
+	struct sbx_limits lim = chk_limits(c);
 
 	c->family = fam;
-	sbx_run(c->sh, chk_child_family, c, stall, &res);
+	sbx_run(c->sh, chk_child_family, c, &lim, &res);
 	uint64_t ran = c->sh->progress;
 	if (res.outcome == SBX_ERROR)
-		sbx_describe(&res, stall, &r->error);
+		sbx_describe(&res, &lim, &r->error);
 	else if (res.outcome != SBX_OK)
 		sandbox_failure(c, &res, fam, r, from);
 	else if (!collect(c, fam, r, from))
@@ -155,9 +157,10 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	tr_init(&c->t0);
 	tr_init(&c->t1);
 	tr_init(&c->tb);
-	sbx_run(c->sh, chk_child_baseline, c, c->o->deadline_ms + 60, &res);
+	struct sbx_limits lim = chk_limits(c);
+	sbx_run(c->sh, chk_child_baseline, c, &lim, &res);
 	if (res.outcome == SBX_ERROR) {
-		sbx_describe(&res, 0, &r->error);
+		sbx_describe(&res, &lim, &r->error);
 		sbx_result_free(&res);
 		return false;
 	}

@@ -104,6 +104,8 @@ enum chk_judged { CHK_BY_RUN, CHK_BY_SCHEDULE, CHK_BY_ANSWER, CHK_BY_CHECK };
 	  "the subject crashed or a sanitizer fired")                      \
 	X(HANG, "hang", CHK_BY_RUN, false,                                 \
 	  "the subject made no progress before the deadline")              \
+	X(MEMORY, "memory", CHK_BY_RUN, false,                             \
+	  "the subject's memory grew past the limit (--memory-limit)")     \
 	X(SPLIT, "split", CHK_BY_SCHEDULE, false,                          \
 	  "the transcript depends on how the stream was cut")              \
 	X(PROMPT, "prompt", CHK_BY_SCHEDULE, true,                         \
@@ -162,6 +164,7 @@ struct chk_opts {
 	uint16_t delays[8]; /* fd delay set, ms */
 	size_t ndelays;
 	unsigned deadline_ms; /* a run with no progress this long hangs */
+	size_t memory_limit;  /* bytes a subject's child may take; 0: any */
 	bool shrink;
 	unsigned shrink_max_runs;
 	bool differential;     /* compare with the reference parser */

@@ -21,6 +21,11 @@ struct chk_failure *chk_add_failure(struct chk_result *r,
 				    enum chk_oracle o, enum chk_shape shape,
 				    enum chk_family_id family);
 
+/* The limits of a child running c's stream, and the oracle of a child
+ * that broke one (crash when it died). */
+struct sbx_limits chk_limits(const struct chk_ctx *c);
+enum chk_oracle chk_oracle_of(enum sbx_outcome outcome);
+
 /* Has the run's --budget passed? */
 bool chk_over_budget(const struct chk_opts *o);
 /* In the child: its failure as a record (channel.h) for check.c's

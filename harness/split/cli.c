@@ -53,6 +53,8 @@ static const char usage[] =
 	"  --random-cuts N    at most N cuts each (8)\n"
 	"  --delays LIST      fd pauses in ms (0,1,50)\n"
 	"  --deadline MS      a subject silent this long hangs (" SRH_STR(SRH_DEADLINE_MS) ")\n"
+	"  --memory-limit MIB a subject holding more than this beyond the\n"
+	"                     harness's own fails as memory (" SRH_STR(SRH_MEMORY_LIMIT_MIB) "; 0: none)\n"
 	"  --seed N           for the random schedules (1)\n"
 	"  --budget SECONDS   start no new work after this (0: none)\n"
 	"  --no-shrink        report failures as found\n"
@@ -164,6 +166,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		O_RANDOM_CUTS,
 		O_DELAYS,
 		O_DEADLINE,
+		O_MEMORY_LIMIT,
 		O_SEED,
 		O_BUDGET,
 		O_NO_SHRINK,
@@ -198,6 +201,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		{"random-cuts", required_argument, NULL, O_RANDOM_CUTS},
 		{"delays", required_argument, NULL, O_DELAYS},
 		{"deadline", required_argument, NULL, O_DEADLINE},
+		{"memory-limit", required_argument, NULL, O_MEMORY_LIMIT},
 		{"seed", required_argument, NULL, O_SEED},
 		{"budget", required_argument, NULL, O_BUDGET},
 		{"no-shrink", no_argument, NULL, O_NO_SHRINK},
@@ -280,6 +284,10 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		case O_DEADLINE:
 			ok = parse_num(optarg, 3600000, &v) && v >= 10;
 			o->deadline_ms = (unsigned)v;
+			break;
+		case O_MEMORY_LIMIT:
+			ok = parse_num(optarg, 1u << 20, &v);
+			o->memory_limit = (size_t)v << 20;
 			break;
 		case O_SEED:
 			ok = parse_num(optarg, UINT64_MAX, &v);

@@ -75,6 +75,7 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	o->delays[2] = 50;
 	o->ndelays = 3;
 	o->deadline_ms = SRH_DEADLINE_MS;
+	o->memory_limit = (size_t)SRH_MEMORY_LIMIT_MIB << 20;
 	o->shrink = true;
 	o->shrink_max_runs = SRH_SHRINK_RUNS;
 	o->differential = true;
@@ -100,6 +101,20 @@ void chk_result_free(struct chk_result *r)
 	free(r->fail);
 	sb_free(&r->error);
 	memset(r, 0, sizeof *r);
+}
+
+struct sbx_limits chk_limits(const struct chk_ctx *c)
+{
+	struct sbx_limits l = {c->o->deadline_ms + 60, c->o->memory_limit,
+			       SRH_HARNESS_SHARE(c->n)};
+	return l;
+}
+
+enum chk_oracle chk_oracle_of(enum sbx_outcome outcome)
+{
+	return outcome == SBX_HANG     ? CHK_O_HANG
+	       : outcome == SBX_MEMORY ? CHK_O_MEMORY
+				       : CHK_O_CRASH;
 }
 
 bool chk_over_budget(const struct chk_opts *o)

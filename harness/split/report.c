@@ -53,6 +53,8 @@ void report_repro(const struct chk_opts *o, const char *input,
 	}
 	if (o->deadline_ms != SRH_DEADLINE_MS)
 		sb_addf(out, " --deadline %u", o->deadline_ms);
+	if (o->memory_limit != (size_t)SRH_MEMORY_LIMIT_MIB << 20)
+		sb_addf(out, " --memory-limit %zu", o->memory_limit >> 20);
 }
 
 /* The pieces, each escaped, separated by " | ". */

@@ -118,7 +118,8 @@ static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
 
 	memset(v, 0, sizeof *v);
 	chk_record_init(&rec);
-	sbx_run(c->sh, child_eval, &k, c->o->deadline_ms + 60, &res);
+	struct sbx_limits lim = chk_limits(c);
+	sbx_run(c->sh, child_eval, &k, &lim, &res);
 	if (res.outcome == SBX_OK) {
 		/* An unreadable record is not the failure being shrunk
 		 * unless that is a crash. */
@@ -133,8 +134,9 @@ static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
 		v->oracle =
 			CHK_O_COUNT; /* no verdict: the candidate is kept out */
 	} else {
-		v->oracle = res.outcome == SBX_HANG ? CHK_O_HANG : CHK_O_CRASH;
-		sbx_describe(&res, c->o->deadline_ms, &v->detail);
+		v->oracle = chk_oracle_of(res.outcome);
+		lim.stall_ms = c->o->deadline_ms;
+		sbx_describe(&res, &lim, &v->detail);
 		sb_add(&v->log, res.log.s, res.log.len);
 	}
 	chk_record_free(&rec);
@@ -429,6 +431,26 @@ static void simpler_description(struct shrinker *k)
 	sb_free(&bytes);
 }
 
+/* Memory the child gathered over a family's schedules may be no one
+ * schedule's: then the failure is the family's, rerun whole (false). */
+static bool memory_alone(struct shrinker *k)
+{
+	struct chk_failure *f = k->f;
+	struct verdict v;
+
+	evaluate(k->c, bytes(f), f->stream.len, &f->sched, f->oracle, f->model,
+		 &v);
+	f->shrink_runs = ++k->runs;
+	bool alone = v.oracle == CHK_O_MEMORY;
+	verdict_free(&v);
+	if (!alone) {
+		f->whole_run = true;
+		sb_adds(&f->detail, "; not by one schedule alone: held over "
+				    "the family's schedules");
+	}
+	return alone;
+}
+
 void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 {
 	struct shrinker k = {c,	      f, FORM_ANY, 0, c->o->shrink_max_runs,
@@ -463,15 +485,17 @@ void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 
 	if (!schedule_based || f->whole_run)
 		return;
-	if (f->oracle == CHK_O_HANG)
-		k.max_runs = 8; /* each try of a hang costs the deadline */
+	if (f->oracle == CHK_O_MEMORY && !memory_alone(&k))
+		return;
+	if (f->oracle == CHK_O_HANG || f->oracle == CHK_O_MEMORY)
+		k.max_runs = 8; /* each try costs the deadline, or a flood */
 	k.form = form_of(bytes(f), f->stream.len);
 
 	bool changed = true;
 	while (changed && k.runs < k.max_runs) {
 		changed = fewer_cuts(&k);
 		changed |= plainer_cuts(&k);
-		if (f->oracle == CHK_O_HANG)
+		if (f->oracle == CHK_O_HANG || f->oracle == CHK_O_MEMORY)
 			break;
 		changed |= earlier_cuts(&k);
 		changed |= fewer_lines(&k);
