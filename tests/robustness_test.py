@@ -16,6 +16,9 @@ the exact exit status and what it prints.
     the server's stream: named with the reason, exit 2;
   - a 100 KB stream fed byte by byte with guard pages: bounded memory;
   - 67000 valid replies in 1.2 MB: no false crash from the result area;
+  - a failure on a 16 KB stream: printed cut short, reproduced from its
+    case file; killed by SIGKILL mid-run: the report so far and the case
+    files are on disk;
   - SIGINT after the first finding: the report and case files written;
   - a subject or a wire client leaving setsid'd processes behind: none
     outlives the run;
@@ -34,6 +37,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 from checks import Checks  # tests/, the script's own folder
 
@@ -212,6 +216,34 @@ def main():
               f"SIGINT after the first finding: report and cases written, "
               f"stopped_by interrupted, exit 1 (exit {p.returncode}, "
               f"{len(j.get('failures', []))} failures)", out[-400:] + err)
+        # Killed outright (SIGKILL, no chance to write at the end): the
+        # report as of the last input that found something is on disk,
+        # marked unfinished, and each finding's case file beside it.
+        report = os.path.join(tmp, "killed.json")
+        cases = os.path.join(tmp, "killed-cases")
+        p = subprocess.Popen([split, "--subject", so, "--families",
+                              "single,uniform", "--json", report, "--save",
+                              cases, os.path.join(ROOT, "corpus", "replies")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        j = {}
+        for _ in range(3000):
+            try:
+                with open(report) as f:
+                    j = json.load(f)
+                break
+            except (OSError, ValueError):
+                if p.poll() is not None:
+                    break
+                time.sleep(0.01)
+        p.kill()
+        p.communicate(timeout=60)
+        kept = [f.get("case_file") for f in j.get("failures", [])]
+        check(j.get("stopped_by") == "unfinished" and kept and
+              all(c and os.path.exists(c) for c in kept),
+              f"SIGKILL mid-run: the report so far is on disk, stopped_by "
+              f"unfinished, {len(kept)} failure(s), each case file saved "
+              f"(stopped_by {j.get('stopped_by')!r})", str(kept)[:300])
         p = run(*args, "--json", "/dev/full")
         check(p.returncode == 2 and "--json: /dev/full: No space left on "
               "device" in p.stderr,
@@ -239,6 +271,42 @@ def main():
         check(rc == 0 and kb < 150 * 1024,
               f"a 100 KB stream byte by byte with guard pages: peak "
               f"{kb // 1024} MB (under 150), exit {rc}", p.stderr)
+
+    # A failure on a 16 KB stream: printed cut short, its reproduce
+    # command replays the case file (no argument of 50 KB), and without
+    # --save it says how to get one.
+    with tempfile.TemporaryDirectory() as tmp:
+        big = os.path.join(tmp, "long-line")
+        with open(big, "wb") as f:
+            f.write(b"250-" + b"x" * 400 + b"\r\n" + b"250 ok\r\n" * 2000)
+        crlf = os.path.join(os.path.abspath(sys.argv[1]), "tests",
+                            "crlf_split.so")
+        cases = os.path.join(tmp, "cases")
+        p = run("--subject", crlf, "--no-shrink", "--max-failures", "1",
+                "--save", cases, big)
+        repro = re.search(r"^  reproduce: (.*)$", p.stdout, re.M)
+        saved = sorted(os.listdir(cases)) if os.path.isdir(cases) else []
+        check(p.returncode == 1 and repro and saved and
+              repro.group(1).endswith(f"'{os.path.join(cases, saved[0])}'")
+              and len(repro.group(1)) < 400 and
+              "(16406 bytes in all)" in p.stdout and
+              len(p.stdout) < 20000,
+              f"a failure on a 16 KB stream: printed cut short "
+              f"({len(p.stdout)} bytes), reproduced from its saved case "
+              f"file (exit {p.returncode})",
+              (repro.group(1) if repro else p.stdout[-600:]))
+        if repro:
+            q = subprocess.run(repro.group(1) + " --families none",
+                               shell=True, capture_output=True, text=True,
+                               timeout=120)
+            check(q.returncode == 1 and "FAIL split" in q.stdout,
+                  f"the reproduce command fails the same way (exit "
+                  f"{q.returncode})", q.stdout[-400:] + q.stderr[-300:])
+        p = run("--subject", crlf, "--no-shrink", "--max-failures", "1", big)
+        check(p.returncode == 1 and "too long for a command line: --save "
+              "DIR writes its case file" in p.stdout,
+              f"without --save: the reproduce line says how to get a case "
+              f"file (exit {p.returncode})", p.stdout[-400:])
 
     # A valid 1.2 MB stream of 67000 replies: checked, not blamed on the
     # reference as a crash because its transcripts outgrew a fixed area.
@@ -316,7 +384,7 @@ def main():
         check(p.returncode == 1 and "leak();" in leaky and
               re.search(r"FAIL memory", p.stdout) is not None and
               re.search(r"past the limit of 64 MiB \(--memory-limit\)",
-                        p.stdout) is not None and "--families single --memory-limit 64"
+                        p.stdout) is not None and "--memory-limit 64 --families single"
               in p.stdout and "FAIL hang" not in
               p.stdout and "FAIL crash" not in p.stdout,
               f"a subject leaking 4 MiB a feed, --memory-limit 64: FAIL "

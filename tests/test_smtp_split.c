@@ -93,7 +93,7 @@ static void print_all(const struct chk_opts *o, const struct chk_result *r)
 {
 	for (size_t i = 0; i < r->nfail; i++) {
 		struct strbuf b = {0};
-		report_failure(o, "test", &r->fail[i], &b);
+		report_failure(o, "test", NULL, &r->fail[i], &b);
 		print_message("%s\n", b.s);
 		sb_free(&b);
 	}
@@ -800,7 +800,7 @@ static void test_reproduce_command(void **state)
 	o.prog = SMTP_SPLIT_DIR "/smtp-split";
 	run(&o, kb_stream, &r);
 	const struct chk_failure *f = expect(&o, &r, CHK_O_SPLIT);
-	report_repro(&o, "test", f, &cmd);
+	report_repro(&o, "test", NULL, f, &cmd);
 	assert_non_null(strstr(cmd.s, "--cuts 6"));
 	assert_int_equal(shell(cmd.s, &out), 1);
 	assert_non_null(strstr(out.s, "FAIL split (fd shape)"));

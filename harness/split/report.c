@@ -22,9 +22,12 @@ static void escaped_stream(const struct chk_failure *f, struct strbuf *out)
 }
 
 void report_repro(const struct chk_opts *o, const char *input,
-		  const struct chk_failure *f, struct strbuf *out)
+		  const char *case_file, const struct chk_failure *f,
+		  struct strbuf *out)
 {
 	struct strbuf esc = {0};
+	const struct chk_family_row *row = chk_family_row(f->family);
+	bool whole = row && (!row->schedules || f->whole_run);
 
 	if (strpbrk(o->prog, " '\"\\$"))
 		sb_add_shell_quoted(out, o->prog);
@@ -34,27 +37,38 @@ void report_repro(const struct chk_opts *o, const char *input,
 	sb_add_shell_quoted(out, o->subject_arg);
 	if (o->shapes != (1u << f->shape))
 		sb_addf(out, " --shape %s", shape_name(f->shape));
+	if (o->deadline_ms != SRH_DEADLINE_MS)
+		sb_addf(out, " --deadline %u", o->deadline_ms);
+	if (o->memory_limit != (size_t)SRH_MEMORY_LIMIT_MIB << 20)
+		sb_addf(out, " --memory-limit %zu", o->memory_limit >> 20);
 	if (f->oracle == CHK_O_EXPECTED) {
 		sb_adds(out, " ");
 		sb_add_shell_quoted(out, input);
 		return;
 	}
-	escaped_stream(f, &esc);
-	sb_adds(out, " --stream ");
-	sb_add_shell_quoted(out, sb_str(&esc));
-	sb_free(&esc);
 	/* Checks that are not one schedule rerun their whole family. */
-	const struct chk_family_row *row = chk_family_row(f->family);
-	if (row && (!row->schedules || f->whole_run))
+	if (whole)
 		sb_addf(out, " --families %s", row->name);
-	else {
-		sb_adds(out, " --cuts ");
-		sched_format(&f->sched, out);
+	escaped_stream(f, &esc);
+	if (esc.len <= REPORT_STREAM_MAX) {
+		sb_adds(out, " --stream ");
+		sb_add_shell_quoted(out, sb_str(&esc));
+		if (!whole) {
+			sb_adds(out, " --cuts ");
+			sched_format(&f->sched, out);
+		}
+	} else {
+		/* The case file holds the stream and its cuts or prefix. */
+		sb_adds(out, " ");
+		sb_add_shell_quoted(out,
+				    case_file ? case_file : "DIR/NAME.case");
+		if (!case_file)
+			sb_addf(out,
+				"   # the %zu-byte stream is too long for a "
+				"command line: --save DIR writes its case file",
+				f->stream.len);
 	}
-	if (o->deadline_ms != SRH_DEADLINE_MS)
-		sb_addf(out, " --deadline %u", o->deadline_ms);
-	if (o->memory_limit != (size_t)SRH_MEMORY_LIMIT_MIB << 20)
-		sb_addf(out, " --memory-limit %zu", o->memory_limit >> 20);
+	sb_free(&esc);
 }
 
 /* The pieces, each escaped, separated by " | ". */
@@ -113,20 +127,53 @@ static void cell(struct strbuf *out, const char *s, size_t n)
 		sb_adds(out, " ");
 }
 
+/* Rows shown of a long side-by-side: some before the first difference,
+ * and no more than SHOW_ROWS in all (67000 replies are no report). */
+#define SHOW_BEFORE 8
+#define SHOW_ROWS   64
+
 /* Expected and actual side by side; '*' marks the rows that differ. */
 static void side_by_side(const char *e, const char *a, struct strbuf *out)
 {
 	const char *pe = e, *pa = a, *le = "", *la = "";
-	size_t ne = 0, na = 0;
+	size_t ne = 0, na = 0, row = 0, first = SIZE_MAX, shown = 0;
 
-	sb_adds(out, "    ");
-	cell(out, "expected (one piece)", 20);
-	sb_adds(out, "  actual\n");
-	for (;;) {
+	/* The first row that differs, to start near it. */
+	for (;; row++) {
 		bool he = next_line(&pe, &le, &ne);
 		bool ha = next_line(&pa, &la, &na);
 		if (!he && !ha)
 			break;
+		if (!(he && ha && ne == na && memcmp(le, la, ne) == 0)) {
+			first = row;
+			break;
+		}
+	}
+	size_t skip = first != SIZE_MAX && first > SHOW_BEFORE
+			      ? first - SHOW_BEFORE
+			      : 0;
+	sb_adds(out, "    ");
+	cell(out, "expected (one piece)", 20);
+	sb_adds(out, "  actual\n");
+	if (skip)
+		sb_addf(out, "    (%zu identical rows)\n", skip);
+	pe = e;
+	pa = a;
+	for (row = 0;; row++) {
+		bool he = next_line(&pe, &le, &ne);
+		bool ha = next_line(&pa, &la, &na);
+		if (!he && !ha)
+			break;
+		if (row < skip)
+			continue;
+		if (shown++ == SHOW_ROWS) {
+			size_t more = 1;
+			while (next_line(&pe, &le, &ne) ||
+			       next_line(&pa, &la, &na))
+				more++;
+			sb_addf(out, "    (%zu more rows)\n", more);
+			break;
+		}
 		if (!he)
 			ne = 0;
 		if (!ha)
@@ -141,7 +188,8 @@ static void side_by_side(const char *e, const char *a, struct strbuf *out)
 }
 
 void report_failure(const struct chk_opts *o, const char *input,
-		    const struct chk_failure *f, struct strbuf *out)
+		    const char *case_file, const struct chk_failure *f,
+		    struct strbuf *out)
 {
 	sb_addf(out, "FAIL %s (%s shape): %s\n", chk_oracle_name(f->oracle),
 		shape_name(f->shape), chk_oracle_what(f->oracle));
@@ -159,8 +207,14 @@ void report_failure(const struct chk_opts *o, const char *input,
 			lines == 1 ? "" : "s", f->sched.ncuts,
 			f->sched.ncuts == 1 ? "" : "s");
 	sb_adds(out, "\n  stream:   \"");
-	escaped_stream(f, out);
-	sb_adds(out, "\"\n");
+	/* Each byte escapes alone: a long stream is cut between two. */
+	size_t at = out->len, i = 0;
+	while (i < f->stream.len && out->len - at < REPORT_STREAM_MAX)
+		sb_add_escaped(out, f->stream.s + i++, 1);
+	if (i < f->stream.len) /* the case file holds it whole */
+		sb_addf(out, "\"... (%zu bytes in all)\n", f->stream.len);
+	else
+		sb_adds(out, "\"\n");
 	if (f->prefix >= 0) {
 		sb_addf(out, "  end of input after %ld bytes\n", f->prefix);
 	} else if (f->whole_run && chk_family_row(f->family)) {
@@ -169,7 +223,8 @@ void report_failure(const struct chk_opts *o, const char *input,
 	} else if (f->oracle != CHK_O_EXPECTED) {
 		sb_adds(out, "  cuts:     ");
 		sched_format(&f->sched, out);
-		if (f->sched.ncuts <= 16) {
+		if (f->sched.ncuts <= 16 &&
+		    f->stream.len <= REPORT_STREAM_MAX / 4) {
 			sb_adds(out, "\n  pieces:   ");
 			pieces(f, out);
 		}
@@ -189,8 +244,10 @@ void report_failure(const struct chk_opts *o, const char *input,
 			sb_adds(out, "\n");
 		}
 	}
+	if (case_file)
+		sb_addf(out, "  saved:    %s\n", case_file);
 	sb_adds(out, "  reproduce: ");
-	report_repro(o, input, f, out);
+	report_repro(o, input, case_file, f, out);
 	sb_adds(out, "\n");
 }
 
@@ -215,7 +272,8 @@ void report_case_file(const struct chk_opts *o, const struct chk_failure *f,
 }
 
 void report_json(const struct chk_opts *o, const char *input,
-		 const struct chk_failure *f, struct strbuf *out)
+		 const char *case_file, const struct chk_failure *f,
+		 struct strbuf *out)
 {
 	struct strbuf s = {0};
 
@@ -237,9 +295,14 @@ void report_json(const struct chk_opts *o, const char *input,
 		f->shrink_runs);
 	sb_add_json_string(out, sb_str(&f->detail), f->detail.len);
 	sb_clear(&s);
-	report_repro(o, input, f, &s);
+	report_repro(o, input, case_file, f, &s);
 	sb_adds(out, ",\"reproduce\":");
 	sb_add_json_string(out, s.s, s.len);
+	sb_adds(out, ",\"case_file\":");
+	if (case_file)
+		sb_add_json_string(out, case_file, strlen(case_file));
+	else
+		sb_adds(out, "null");
 	sb_adds(out, "}");
 	sb_free(&s);
 }

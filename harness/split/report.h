@@ -9,18 +9,29 @@
 #include "check.h"
 #include "strbuf.h"
 
-/* Stream, schedule, both transcripts side by side, reproduce line. */
+/* The longest stream, escaped, that a reproduce command gives on its
+ * command line (one argument may hold 128 KiB on Linux, and a person
+ * must be able to read it); a longer one is replayed from its case file. */
+#define REPORT_STREAM_MAX 4096
+
+/* Stream, schedule, both transcripts side by side, reproduce line.
+ * case_file: where f was saved (--save), or NULL. */
 void report_failure(const struct chk_opts *o, const char *input,
-		    const struct chk_failure *f, struct strbuf *out);
-/* The shell command that reproduces f, as printed. */
+		    const char *case_file, const struct chk_failure *f,
+		    struct strbuf *out);
+/* The shell command that reproduces f, as printed; for a stream over
+ * REPORT_STREAM_MAX, the case file's replay (or, with none, how to get
+ * one). */
 void report_repro(const struct chk_opts *o, const char *input,
-		  const struct chk_failure *f, struct strbuf *out);
+		  const char *case_file, const struct chk_failure *f,
+		  struct strbuf *out);
 /* A case file: comments, then "key value" lines (see case_read). */
 void report_case_file(const struct chk_opts *o, const struct chk_failure *f,
 		      struct strbuf *out);
 /* f as one JSON object (no trailing newline). */
 void report_json(const struct chk_opts *o, const char *input,
-		 const struct chk_failure *f, struct strbuf *out);
+		 const char *case_file, const struct chk_failure *f,
+		 struct strbuf *out);
 
 /* A case file read back. */
 struct report_case {

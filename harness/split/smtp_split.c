@@ -122,27 +122,24 @@ static bool write_new(const char *stem, const struct strbuf *text,
 	return false;
 }
 
-static bool save_cases(const struct cli *cli, const struct chk_result *r)
+/* f as the next case file of --save, as soon as it is found (a run
+ * killed later keeps it); its path in path. */
+static bool save_case(const struct cli *cli, const struct chk_failure *f,
+		      size_t nth, struct strbuf *path)
 {
-	bool ok = true;
-	for (size_t i = 0; i < r->nfail; i++) {
-		struct strbuf stem = {0}, path = {0}, text = {0};
-		const struct chk_failure *f = &r->fail[i];
-		sb_addf(&stem, "%s/", cli->save_dir);
-		add_file_name(&stem, cli->o.subject->name);
-		sb_addf(&stem, "-%s-%zu", chk_oracle_name(f->oracle), i + 1);
-		report_case_file(&cli->o, f, &text);
-		if (write_new(stem.s, &text, &path))
-			printf("saved %s\n", path.s);
-		else {
-			fprintf(stderr, "smtp-split: --save: %s: %s\n", path.s,
-				strerror(errno));
-			ok = false;
-		}
-		sb_free(&stem);
-		sb_free(&path);
-		sb_free(&text);
+	struct strbuf stem = {0}, text = {0};
+	sb_addf(&stem, "%s/", cli->save_dir);
+	add_file_name(&stem, cli->o.subject->name);
+	sb_addf(&stem, "-%s-%zu", chk_oracle_name(f->oracle), nth);
+	report_case_file(&cli->o, f, &text);
+	bool ok = write_new(stem.s, &text, path);
+	if (!ok) {
+		fprintf(stderr, "smtp-split: --save: %s: %s\n", path->s,
+			strerror(errno));
+		sb_clear(path);
 	}
+	sb_free(&stem);
+	sb_free(&text);
 	return ok;
 }
 
@@ -181,8 +178,8 @@ static bool outputs_ready(const struct cli *cli)
 /* stopped: NULL when every input was checked, else the option that
  * stopped the run early. */
 static bool write_json(const struct cli *cli, const struct chk_result *r,
-		       const char *const *names, size_t ninputs, size_t total,
-		       const char *stopped)
+		       const char *const *names, const struct strbuf *saved,
+		       size_t ninputs, size_t total, const char *stopped)
 {
 	struct strbuf j = {0};
 	const struct chk_stats *st = &r->stats;
@@ -205,19 +202,36 @@ static bool write_json(const struct cli *cli, const struct chk_result *r,
 	for (size_t i = 0; i < r->nfail; i++) {
 		if (i)
 			sb_adds(&j, ",");
-		report_json(&cli->o, names[i], &r->fail[i], &j);
+		report_json(&cli->o, names[i], saved[i].len ? saved[i].s : NULL,
+			    &r->fail[i], &j);
 	}
 	sb_adds(&j, "]}\n");
-	FILE *f = fopen(cli->json_path, "w");
+	/* A regular file is replaced whole (a run killed while writing
+	 * leaves the last report); anything else, /dev/stdout say, is
+	 * written to. */
+	struct stat fs;
+	struct strbuf tmp = {0};
+	bool replace = stat(cli->json_path, &fs) == 0 && S_ISREG(fs.st_mode);
+	if (replace)
+		sb_addf(&tmp, "%s.%ld.tmp", cli->json_path, (long)getpid());
+	const char *path = replace ? tmp.s : cli->json_path;
+	FILE *f = fopen(path, "w");
 	bool ok = f && fwrite(j.s, 1, j.len, f) == j.len;
 	int e = errno;
 	if (f && fclose(f) != 0 && ok) { /* /dev/full says so here */
 		ok = false;
 		e = errno;
 	}
+	if (ok && replace && rename(tmp.s, cli->json_path) != 0) {
+		ok = false;
+		e = errno;
+	}
+	if (!ok && replace)
+		unlink(tmp.s);
 	if (!ok)
 		fprintf(stderr, "smtp-split: --json: %s: %s\n", cli->json_path,
 			strerror(e));
+	sb_free(&tmp);
 	sb_free(&j);
 	return ok;
 }
@@ -240,7 +254,8 @@ int main(int argc, char **argv)
 	struct chk_result r = {0};
 	struct strbuf errors = {0};
 	const char **fail_input = NULL;
-	bool ok = true;
+	struct strbuf *saved = NULL; /* each failure's case file, or "" */
+	bool ok = true, written = true;
 
 	int rc = cli_parse(argc, argv, &cli);
 	if (rc >= 0)
@@ -334,19 +349,21 @@ int main(int argc, char **argv)
 			x->model,
 		};
 		chk_stream(&o, &ci, &r);
-		if (r.error.len) {
-			fprintf(stderr, "smtp-split: %s: %s\n", x->name,
-				sb_str(&r.error));
-			rc = 2;
-			break;
-		}
+		/* What was found before a harness error is reported too. */
 		fail_input = srh_realloc(fail_input, r.nfail + 1,
 					 sizeof *fail_input);
+		saved = srh_realloc(saved, r.nfail + 1, sizeof *saved);
 		for (size_t k = before; k < r.nfail; k++) {
 			struct strbuf b = {0};
 			fail_input[k] = x->name;
+			memset(&saved[k], 0, sizeof saved[k]);
+			if (cli.save_dir)
+				written &= save_case(&cli, &r.fail[k], k + 1,
+						     &saved[k]);
 			progress(&cli, i + 1, in.n, &r, true);
-			report_failure(&o, x->name, &r.fail[k], &b);
+			report_failure(&o, x->name,
+				       saved[k].len ? saved[k].s : NULL,
+				       &r.fail[k], &b);
 			fputs(b.s, stdout);
 			fputs("\n", stdout);
 			fflush(stdout);
@@ -355,7 +372,17 @@ int main(int argc, char **argv)
 			    (cli.stop_on >> r.fail[k].oracle & 1))
 				stopped_on = (int)r.fail[k].oracle;
 		}
+		if (r.error.len) {
+			fprintf(stderr, "smtp-split: %s: %s\n", x->name,
+				sb_str(&r.error));
+			break;
+		}
 		progress(&cli, i + 1, in.n, &r, i + 1 == in.n);
+		/* The report as it stands, after each input that found
+		 * something: a run killed later loses none of it. */
+		if (cli.json_path && r.nfail > before && i + 1 < in.n)
+			written &= write_json(&cli, &r, fail_input, saved,
+					      checked, in.n, "unfinished");
 	}
 	summary(&cli, &r, checked);
 	const char *stopped = checked == in.n	? NULL
@@ -377,12 +404,9 @@ int main(int argc, char **argv)
 		       r.nfail, in.n - checked);
 	/* A report or a case that could not be written is a lost finding:
 	 * the harness's failure (2), whatever was found. */
-	bool written = true;
-	if (cli.save_dir)
-		written &= save_cases(&cli, &r);
 	if (cli.json_path)
-		written &= write_json(&cli, &r, fail_input, checked, in.n,
-				      stopped);
+		written &= write_json(&cli, &r, fail_input, saved, checked,
+				      in.n, stopped);
 	/* Interrupted with nothing found is no clean pass: 2. */
 	rc = r.error.len || !written	     ? 2
 	     : r.nfail			     ? 1
@@ -390,6 +414,9 @@ int main(int argc, char **argv)
 					     : 0;
 done:
 	srh_adapter_stop(cli.adapter_pid);
+	for (size_t k = 0; k < r.nfail && saved; k++)
+		sb_free(&saved[k]);
+	free(saved);
 	free(fail_input);
 	chk_result_free(&r);
 	inputs_free(&in);
