@@ -29,7 +29,7 @@ rm -rf "$obj"
 mkdir -p "$obj" "$OUT"
 
 # The harness's parts (docs/design.md): each folder its own headers.
-parts=(core generator split subjects fuzz)
+parts=(core generator split subjects fuzz wire)
 flags=(-std=c11 -Wall -Wextra -I"$src/parser" -I"$src/harness")
 for p in "${parts[@]}"; do flags+=(-I"$src/harness/$p"); done
 # glibc before 2.34 (the builder images' Ubuntu) keeps these apart.
@@ -47,7 +47,8 @@ common=()
 for s in "$src"/parser/*.c "$src"/harness/core/*.c "$src"/harness/generator/*.c \
 	"$src"/harness/split/*.c "$src"/harness/subjects/reference.c \
 	"$src"/harness/subjects/adapter.c "$src"/harness/subjects/loader.c \
-	"$src"/harness/fuzz/fuzz.c "$src"/harness/fuzz/cuts.c; do
+	"$src"/harness/fuzz/fuzz.c "$src"/harness/fuzz/cuts.c \
+	"$src"/harness/wire/scenario.c; do
 	n=$(basename "$s" .c)
 	[ "$n" = smtp_split ] && continue
 	cc "$n" "$s"

@@ -4,6 +4,8 @@
 schedules that real bugs needed, in the targets' input format
 (harness/fuzz/fuzz.h): STREAM SEP CUTS and STREAM SEP STREAM2 [SEP CUTS].
 The model target's seeds come from build/*/harness/fuzz/fuzz_model_seeds.
+fuzz_files gets the regression case files and the shipped scenarios,
+each after its selector byte (corpus/fuzz_files/).
 
   scripts/fuzz_seeds.py            rewrite them
 """
@@ -80,6 +82,22 @@ REENTRANT = {
 }
 
 
+def files():
+    """fuzz_files: each regression case file (selector 0) and shipped
+    scenario (selector 1), as the target reads them."""
+    seeds = {}
+    for folder, ext, sel, tag in (("corpus/regressions", ".case", b"0",
+                                   "case"),
+                                  ("harness/wire/scenarios", ".scn", b"1",
+                                   "scn")):
+        d = os.path.join(ROOT, folder)
+        for name in sorted(os.listdir(d)):
+            if name.endswith(ext):
+                with open(os.path.join(d, name), "rb") as f:
+                    seeds[f"{tag}-{name[:-len(ext)]}"] = sel + f.read()
+    return seeds
+
+
 def write(folder, seeds):
     path = os.path.join(ROOT, "corpus", folder)
     os.makedirs(path, exist_ok=True)
@@ -92,3 +110,4 @@ def write(folder, seeds):
 if __name__ == "__main__":
     write("fuzz_split", SPLIT)
     write("fuzz_reentrant", REENTRANT)
+    write("fuzz_files", files())

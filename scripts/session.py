@@ -55,8 +55,11 @@ def parse_args(argv):
     p.add_argument("--subject", metavar="FILE.c",
                    help="your parser as a subject (examples/my_subject.c); "
                         "default: the reference parser")
-    p.add_argument("--targets", default=",".join(fuzzing.TARGETS),
-                   help="comma-separated, from " + ",".join(fuzzing.TARGETS))
+    p.add_argument("--targets", default=",".join(fuzzing.SUBJECT_TARGETS),
+                   help="comma-separated, from " + ",".join(fuzzing.TARGETS)
+                   + " (default: all but " + ",".join(
+                       sorted(fuzzing.HARNESS_TARGETS)) + ", which fuzz "
+                   "the harness's own file parsers)")
     p.add_argument("--plain", action="store_true",
                    help="no SMTP custom mutator and no dictionary")
     p.add_argument("--seed", type=int, default=1)

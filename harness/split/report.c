@@ -356,7 +356,7 @@ static bool case_line(const char *s, size_t len, struct report_case *c,
 	return false;
 }
 
-bool report_case_read(const char *text, size_t n, struct report_case *c,
+static bool case_read(const char *text, size_t n, struct report_case *c,
 		      struct strbuf *err)
 {
 	const char *p = text, *line;
@@ -417,4 +417,13 @@ bool report_case_read(const char *text, size_t n, struct report_case *c,
 		return false;
 	}
 	return true;
+}
+
+bool report_case_read(const char *text, size_t n, struct report_case *c,
+		      struct strbuf *err)
+{
+	bool ok = case_read(text, n, c, err);
+	if (!ok) /* what was read before the bad line is dropped */
+		report_case_free(c);
+	return ok;
 }

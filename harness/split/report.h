@@ -42,7 +42,8 @@ struct report_case {
 };
 /* Parse a case file's n bytes of text (NUL-terminated too); false with a
  * message naming the line in err: a NUL byte, a key given twice, a line
- * that is no case line, a bad escape or prefix, no stream. */
+ * that is no case line, a bad escape or prefix, no stream; c then holds
+ * nothing (report_case_free is harmless either way). */
 bool report_case_read(const char *text, size_t n, struct report_case *c,
 		      struct strbuf *err);
 void report_case_free(struct report_case *c);

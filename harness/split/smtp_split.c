@@ -313,8 +313,8 @@ int main(int argc, char **argv)
 			struct strbuf err = {0};
 			if (!sched_parse(&in.v[i].pinned, cli.cuts,
 					 in.v[i].bytes.len, &err)) {
-				fprintf(stderr, "smtp-split: --cuts: %s\n",
-					sb_str(&err));
+				fprintf(stderr, "smtp-split: --cuts: %s: %s\n",
+					in.v[i].name, sb_str(&err));
 				sb_free(&err);
 				goto done;
 			}
