@@ -445,6 +445,14 @@ def main():
               f"{os.path.basename(cmd[0])} {' '.join(cmd[1:])}: exit 2, "
               f"no leak (exit {p.returncode})", p.stderr[-400:])
 
+    # A schedule that does not fit names the input it was given for.
+    p = subprocess.run([split, "--cuts", "99", "--stream", "250 ok\\r\\n"],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 2 and "smtp-split: --cuts: <stream>: cut at 99 "
+          "is outside 1..7" in p.stderr,
+          f"--cuts past the stream: the input named, exit 2 (exit "
+          f"{p.returncode})", p.stderr)
+
     # smtp-torture's refusals name the reason.
     wire = os.path.join(ROOT, "harness", "wire")
     naive = [os.path.join(wire, "clients", "naive"), "{port}",

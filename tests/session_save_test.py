@@ -50,6 +50,12 @@ def main():
               == regressions, "corpus/regressions/ untouched")
         check(listing(os.path.join(ROOT, "build", "session")) == session,
               "build/session/ untouched")
+        # ./run is built now: its split mode names a missing value.
+        proc = subprocess.run([os.path.join(ROOT, "run"), "split",
+                               "--subject"], capture_output=True, text=True)
+        check(proc.returncode == 2 and "--subject needs a value" in
+              proc.stderr, f"./run split --subject with no value: said, "
+              f"exit 2 (exit {proc.returncode})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return check.status()
