@@ -445,6 +445,23 @@ def main():
               f"{os.path.basename(cmd[0])} {' '.join(cmd[1:])}: exit 2, "
               f"no leak (exit {p.returncode})", p.stderr[-400:])
 
+    # FILE.transcript written on Windows, or without a last newline: read
+    # as a person sees it; a real difference still fails.
+    with tempfile.TemporaryDirectory() as tmp:
+        stream = os.path.join(tmp, "ok")
+        with open(stream, "wb") as f:
+            f.write(b"250 ok\r\n")
+        for body, want in ((b'reply 250 esc=-\r\n  "ok"\r\nend', 0),
+                           (b'reply 250 esc=-\n  "ok"\nend', 0),
+                           (b'reply 250 esc=-\r\n  "ko"\r\nend\r\n', 1)):
+            with open(stream + ".transcript", "wb") as f:
+                f.write(body)
+            p = subprocess.run([split, "--families", "none", stream],
+                               capture_output=True, text=True, timeout=60)
+            check(p.returncode == want and ("FAIL expected" in p.stdout)
+                  == bool(want), f"FILE.transcript {body!r}: exit {want} "
+                  f"(exit {p.returncode})", p.stdout[-600:])
+
     # A schedule that does not fit names the input it was given for.
     p = subprocess.run([split, "--cuts", "99", "--stream", "250 ok\\r\\n"],
                        capture_output=True, text=True, timeout=60)

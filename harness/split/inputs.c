@@ -57,6 +57,22 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/* A transcript written by hand or on Windows: CRLF line ends read as
+ * LF, and a last line without one gets it, so the comparison sees only
+ * what a person sees. */
+static void plain_lines(struct strbuf *t)
+{
+	size_t w = 0;
+	for (size_t r = 0; r < t->len; r++)
+		if (!(t->s[r] == '\r' && r + 1 < t->len && t->s[r + 1] == '\n'))
+			t->s[w++] = t->s[r];
+	t->len = w;
+	if (w)
+		t->s[w] = '\0';
+	if (w && t->s[w - 1] != '\n')
+		sb_adds(t, "\n");
+}
+
 static bool load_file(struct inputs *in, const char *path,
 		      struct strbuf *errors)
 {
@@ -101,6 +117,8 @@ static bool load_file(struct inputs *in, const char *path,
 	char *tpath = srh_alloc(strlen(path) + 12);
 	sprintf(tpath, "%s.transcript", path);
 	x->has_expected = read_file(tpath, &x->expected);
+	if (x->has_expected)
+		plain_lines(&x->expected);
 	free(tpath);
 	sb_free(&err);
 	return true;
