@@ -60,6 +60,23 @@ check json-escapes 0 "$tmp/want" -- --json
 printf '%s\n' '# <stdin> reply 1: code 250, 1 line, offset 0, 13 bytes, esc -' '250 a"b\\c\x09x' >"$tmp/want"
 check text-escapes 0 "$tmp/want" --
 
+# 8-bit text in JSON: UTF-8 kept as it is (no mojibake), a byte that is
+# not UTF-8 as U+FFFD; the text form shows both bytes escaped.
+printf '250 caf\xc3\xa9 \xff\xed\xa0\x80\r\n' >"$tmp/in"
+printf '%s\n' '{"file":"<stdin>","offset":0,"size":16,"code":250,"esc":null,"lines":["caf\xc3\xa9 \ufffd\ufffd\ufffd\ufffd"]}' |
+	sed 's/\\xc3\\xa9/\xc3\xa9/' >"$tmp/want"
+check json-utf8 0 "$tmp/want" -- --json --lenient=8bit
+printf '%s\n' '# <stdin> reply 1: code 250, 1 line, offset 0, 16 bytes, esc -' '250 caf\xc3\xa9 \xff\xed\xa0\x80' >"$tmp/want"
+check text-8bit 0 "$tmp/want" -- --lenient=8bit
+
+# A file name holding a newline: escaped in the text header, which stays
+# one line.
+printf '250 ok\r\n' >"$tmp/a
+b"
+printf '%s\n' "# $tmp/a\\x0ab reply 1: code 250, 1 line, offset 0, 8 bytes, esc -" '250 ok' >"$tmp/want"
+check name-newline 0 "$tmp/want" -- "$tmp/a
+b"
+
 # A malformed stream: replies before the error are printed, exit 1.
 printf '220 hi\r\n250-a\r\n550 b\r\n' >"$tmp/in"
 printf '%s\n' '# <stdin> reply 1: code 220, 1 line, offset 0, 8 bytes, esc -' '220 hi' >"$tmp/want"

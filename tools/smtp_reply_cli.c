@@ -53,14 +53,45 @@ static void out_str(struct out *o, const char *s)
 	out_add(o, s, strlen(s));
 }
 
-/* Text bytes made printable; for JSON, a valid string body. */
+/* The length of the well-formed UTF-8 sequence at s[0, n) of two or
+ * more bytes (no overlong form, no surrogate, nothing past U+10FFFF), or
+ * 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xC2 && s[0] <= 0xDF   ? 2
+		     : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+		     : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+						    : 0;
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++)
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+	if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+	    (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+		return 0;
+	return len;
+}
+
+/* Text bytes made printable; for JSON, a valid string body: UTF-8 text
+ * as it is, a byte that is not UTF-8 as U+FFFD (JSON strings hold
+ * characters, not bytes; the text form shows it as \xNN). */
 static void out_escaped(struct out *o, const char *s, size_t n, bool json)
 {
 	char e[8];
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' && json)
+		size_t seq =
+			json && c >= 0x80
+				? utf8_seq((const unsigned char *)s + i, n - i)
+				: 0;
+		if (seq) {
+			out_add(o, s + i, seq);
+			i += seq - 1;
+		} else if (json && c >= 0x80)
+			out_str(o, "\\ufffd");
+		else if (c == '"' && json)
 			out_str(o, "\\\"");
 		else if (c == '\\')
 			out_str(o, "\\\\");
@@ -113,12 +144,16 @@ static void on_reply(struct stream *st, const struct srp_reply *r)
 		       esc ? esc : "null", esc ? "\"" : "", st->reply.s);
 		free(name.s);
 	} else {
+		/* The name escaped: a newline in it must not end the line. */
+		struct out name = {0};
+		out_escaped(&name, st->name, strlen(st->name), false);
 		printf("# %s reply %" PRIu64
 		       ": code %u, %zu line%s, offset %" PRIu64
 		       ", %zu bytes, esc %s\n%s",
-		       st->name, st->replies, r->code, r->lines,
+		       name.s, st->replies, r->code, r->lines,
 		       r->lines == 1 ? "" : "s", r->offset, r->size,
 		       esc ? esc : "-", st->reply.s);
+		free(name.s);
 	}
 	st->reply.len = 0;
 }
