@@ -296,9 +296,9 @@ def main():
               f"file (exit {p.returncode})",
               (repro.group(1) if repro else p.stdout[-600:]))
         if repro:
-            q = subprocess.run(repro.group(1) + " --families none",
-                               shell=True, capture_output=True, text=True,
-                               timeout=120)
+            q = subprocess.run(repro.group(1) + " --families none "
+                               "--no-shrink", shell=True,
+                               capture_output=True, text=True, timeout=120)
             check(q.returncode == 1 and "FAIL split" in q.stdout,
                   f"the reproduce command fails the same way (exit "
                   f"{q.returncode})", q.stdout[-400:] + q.stderr[-300:])
@@ -430,6 +430,32 @@ def main():
               f"pipe closes ({left} left)", out[-400:])
         if left:
             subprocess.run(["pkill", "-KILL", "-f", adapter])
+
+    # An adapter that exits mid-run (its 10th stream): every later run
+    # would "crash"; the run stops as the harness's error naming the
+    # adapter's exit, exit 2, nothing shrunk against a dead adapter.
+    with tempfile.TemporaryDirectory() as tmp:
+        dying = os.path.join(tmp, "dying_adapter.py")
+        with open(dying, "w") as f:
+            f.write("import os, sys\n"
+                    f"sys.path.insert(0, {os.path.join(ROOT, 'harness', 'adapters')!r})\n"
+                    "import smtplib_adapter as a\n"
+                    "real, seen = a.transcript, [0]\n"
+                    "def counted(raw):\n"
+                    "    seen[0] += 1\n"
+                    "    if seen[0] == 10:\n"
+                    "        os._exit(5)\n"
+                    "    return real(raw)\n"
+                    "a.transcript = counted\n"
+                    "sys.exit(a.main())\n")
+        p = run("--subject", f"adapter:{sys.executable} {dying}",
+                "--stream", "250-a\\r\\n250-b\\r\\n250 c\\r\\n")
+        check(p.returncode == 2 and "the adapter exited with status 5 "
+              "while checking it: nothing more can be tested" in p.stderr
+              and "shrunk" not in p.stdout,
+              f"an adapter exiting mid-run: the harness's error naming its "
+              f"exit status, nothing shrunk, exit 2 (exit {p.returncode})",
+              p.stdout[-600:] + p.stderr[-400:])
 
     # Usage and input errors exit 2 in the sanitizer builds too: no leak
     # on their paths for LeakSanitizer to turn into exit 1.

@@ -320,6 +320,20 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 			}
 			run_family(&c, (enum chk_family_id)fam, r, from);
 		}
+		/* Without its adapter every later run fails: the failure
+		 * that ended it stands, unshrunk, and the run stops. */
+		struct strbuf why = {0};
+		if (r->nfail > from && o->subject_gone &&
+		    o->subject_gone(o->gone_arg, &why)) {
+			sb_addf(&r->error,
+				"%s while checking it: nothing more can be "
+				"tested (its failures here are not shrunk; "
+				"its stderr is above)",
+				sb_str(&why));
+			sb_free(&why);
+			free_ctx(&c);
+			break;
+		}
 		for (size_t i = from; i < r->nfail; i++) {
 			struct chk_failure *f = &r->fail[i];
 			if (f->shape != c.shape)

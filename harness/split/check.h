@@ -167,8 +167,13 @@ struct chk_opts {
 	size_t memory_limit;  /* bytes a subject's child may take; 0: any */
 	bool shrink;
 	unsigned shrink_max_runs;
-	bool differential;     /* compare with the reference parser */
-	bool no_clone;	       /* never use the subject's clone */
+	bool differential; /* compare with the reference parser */
+	bool no_clone;	   /* never use the subject's clone */
+	/* Is the subject beyond testing (an adapter process that exited)?
+	 * Then true with why: the run stops as the harness's error. NULL:
+	 * the subject runs in the child alone. */
+	bool (*subject_gone)(void *arg, struct strbuf *why);
+	void *gone_arg;
 	unsigned gen_families; /* families for generated streams */
 	double budget_s;       /* stop starting work after this; 0: none */
 	double start_s;	       /* when the run began (chk_now) */

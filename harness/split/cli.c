@@ -152,6 +152,11 @@ static bool parse_oracles(const char *list, unsigned *mask)
 	return ok && *mask;
 }
 
+static bool adapter_gone(void *pid, struct strbuf *why)
+{
+	return srh_adapter_gone(pid, why);
+}
+
 int cli_parse(int argc, char **argv, struct cli *cli)
 {
 	enum {
@@ -389,6 +394,8 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 			return 2;
 		}
 		load = "adapter";
+		o->subject_gone = adapter_gone;
+		o->gone_arg = &cli->adapter_pid;
 	}
 	const struct srh_subject *s = loader_open(load, &err);
 	if (!s) {

@@ -190,6 +190,23 @@ void srh_adapter_stop(int pid)
 		;
 }
 
+bool srh_adapter_gone(int *pid, struct strbuf *why)
+{
+	int st;
+
+	if (*pid <= 0 || waitpid(*pid, &st, WNOHANG) != *pid)
+		return false;
+	kill(-*pid, SIGKILL); /* what it started, if any */
+	*pid = 0;
+	if (WIFSIGNALED(st))
+		sb_addf(why, "the adapter was killed by signal %d (%s)",
+			WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		sb_addf(why, "the adapter exited with status %d",
+			WEXITSTATUS(st));
+	return true;
+}
+
 /* Wait until the adapter has read all we sent, or has answered. */
 static void wait_read(int conn)
 {

@@ -23,6 +23,10 @@ extern const struct srh_subject srh_adapter_subject;
  * our output open. */
 bool srh_adapter_start(const char *command, int *pid, struct strbuf *err);
 void srh_adapter_stop(int pid);
+/* Has the adapter process *pid exited? Then true, why it did in why,
+ * and *pid 0 (nothing left to stop): every later run would fail
+ * without the parser being at fault. */
+bool srh_adapter_gone(int *pid, struct strbuf *why);
 
 /* The reference parser, accepting the given srh_leniency bits, over a
  * whole stream in one piece (in this process: it is our own code). */
