@@ -57,6 +57,18 @@ def processes(match):
     return n
 
 
+def build_subject(folder, name, code):
+    """code, a subject in C, built as folder/name.so."""
+    src = os.path.join(folder, name + ".c")
+    with open(src, "w") as f:
+        f.write(code)
+    so = os.path.join(folder, name + ".so")
+    subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-shared",
+                    "-fPIC", "-I", os.path.join(ROOT, "harness"), src, "-o",
+                    so], check=True)
+    return so
+
+
 def main():
     split = os.path.join(os.path.abspath(sys.argv[1]), "smtp-split")
     check = Checks("robustness_test")
@@ -189,16 +201,22 @@ def main():
               "streams" not in p.stdout,
               f"--json into a missing folder: said before the run, exit 2 "
               f"(exit {p.returncode})", p.stdout + p.stderr)
+        def corpus_run(name):
+            """The corpus against the subject in the background, with
+            its report and case folder."""
+            report = os.path.join(tmp, name + ".json")
+            cases = os.path.join(tmp, name + "-cases")
+            p = subprocess.Popen(
+                [split, "--subject", so, "--families", "single,uniform",
+                 "--json", report, "--save", cases,
+                 os.path.join(ROOT, "corpus", "replies")],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            return p, report, cases
+
         # Interrupted after its first finding: the current stream ends,
         # the report and the cases are written, and the exit status says
         # what was found.
-        report = os.path.join(tmp, "int.json")
-        cases = os.path.join(tmp, "int-cases")
-        p = subprocess.Popen([split, "--subject", so, "--families",
-                              "single,uniform", "--json", report, "--save",
-                              cases, os.path.join(ROOT, "corpus", "replies")],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+        p, report, cases = corpus_run("int")
         for line in p.stdout:
             if line.startswith("FAIL"):
                 break
@@ -219,13 +237,7 @@ def main():
         # Killed outright (SIGKILL, no chance to write at the end): the
         # report as of the last input that found something is on disk,
         # marked unfinished, and each finding's case file beside it.
-        report = os.path.join(tmp, "killed.json")
-        cases = os.path.join(tmp, "killed-cases")
-        p = subprocess.Popen([split, "--subject", so, "--families",
-                              "single,uniform", "--json", report, "--save",
-                              cases, os.path.join(ROOT, "corpus", "replies")],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+        p, report, cases = corpus_run("killed")
         j = {}
         for _ in range(3000):
             try:
@@ -338,13 +350,7 @@ def main():
         code = code.replace("static void *my_create(struct srh_recorder "
                             "*rec)\n{", escape + "static void *my_create("
                             "struct srh_recorder *rec)\n{\n\tescape();", 1)
-        src = os.path.join(tmp, "escapee.c")
-        with open(src, "w") as f:
-            f.write(code)
-        so = os.path.join(tmp, "escapee.so")
-        subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-shared",
-                        "-fPIC", "-I", os.path.join(ROOT, "harness"), src,
-                        "-o", so], check=True)
+        so = build_subject(tmp, "escapee", code)
 
         p = run("--subject", so, "--stream", "250-a\\r\\n250 b\\r\\n")
         left = processes(lambda c: c.startswith(marker.encode()))
@@ -372,13 +378,7 @@ def main():
                              leak + "static void my_feed(void *self, const "
                              "unsigned char *buf, size_t len)\n{\n"
                              "\tleak();", 1)
-        src = os.path.join(tmp, "leaky.c")
-        with open(src, "w") as f:
-            f.write(leaky)
-        so = os.path.join(tmp, "leaky.so")
-        subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-shared",
-                        "-fPIC", "-I", os.path.join(ROOT, "harness"), src,
-                        "-o", so], check=True)
+        so = build_subject(tmp, "leaky", leaky)
         p = run("--subject", so, "--memory-limit", "64", "--shrink-runs",
                 "0", "--stream", "250-a\\r\\n250-b\\r\\n250 c\\r\\n")
         check(p.returncode == 1 and "leak();" in leaky and

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "smtp_reply.h"
+#include "strbuf.h"
 
 #define READ_SIZE 65536
 
@@ -53,26 +54,6 @@ static void out_str(struct out *o, const char *s)
 	out_add(o, s, strlen(s));
 }
 
-/* The length of the well-formed UTF-8 sequence at s[0, n) of two or
- * more bytes (no overlong form, no surrogate, nothing past U+10FFFF), or
- * 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xC2 && s[0] <= 0xDF   ? 2
-		     : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
-		     : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
-						    : 0;
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t k = 1; k < len; k++)
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-	if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
-	    (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-		return 0;
-	return len;
-}
-
 /* Text bytes made printable; for JSON, a valid string body: UTF-8 text
  * as it is, a byte that is not UTF-8 as U+FFFD (JSON strings hold
  * characters, not bytes; the text form shows it as \xNN). */
@@ -82,10 +63,7 @@ static void out_escaped(struct out *o, const char *s, size_t n, bool json)
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		size_t seq =
-			json && c >= 0x80
-				? utf8_seq((const unsigned char *)s + i, n - i)
-				: 0;
+		size_t seq = json && c >= 0x80 ? sb_utf8_len(s + i, n - i) : 0;
 		if (seq) {
 			out_add(o, s + i, seq);
 			i += seq - 1;

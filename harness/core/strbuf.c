@@ -190,3 +190,25 @@ bool sb_unescape(struct strbuf *b, const char *s, size_t *bad)
 	}
 	return true;
 }
+
+size_t sb_utf8_len(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	size_t k = p[0] >= 0xF0 && p[0] <= 0xF4	  ? 4
+		   : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+		   : p[0] >= 0xC2 && p[0] <= 0xDF ? 2
+						  : 0;
+	if (k == 0 || k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
+	    (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
+		return 0;
+	return k;
+}

@@ -31,6 +31,10 @@ void sb_add_escaped(struct strbuf *b, const void *data, size_t n);
 void sb_add_json_string(struct strbuf *b, const void *data, size_t n);
 /* Append s single-quoted for a POSIX shell. */
 void sb_add_shell_quoted(struct strbuf *b, const char *s);
+/* The length of the well-formed UTF-8 character at p[0, n): 1 for
+ * ASCII, 2 to 4 for a sequence (no overlong form, no surrogate, nothing
+ * past U+10FFFF); 0 when it is none. */
+size_t sb_utf8_len(const void *p, size_t n);
 /* The string, "" when empty. */
 const char *sb_str(const struct strbuf *b);
 

@@ -429,31 +429,11 @@ static struct span drop_esc(struct span s)
 	return trim(s);
 }
 
-/* The length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	if (p[0] < 0x80)
-		return 1;
-	size_t k = p[0] >= 0xF0 && p[0] <= 0xF4	  ? 4
-		   : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
-		   : p[0] >= 0xC2 && p[0] <= 0xDF ? 2
-						  : 0;
-	if (k == 0 || k > n)
-		return 0;
-	for (size_t i = 1; i < k; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
-	    (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
-		return 0;
-	return k;
-}
-
 bool outcome_utf8_valid(const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	for (size_t i = 0; i < n;) {
-		size_t k = utf8_len(u + i, n - i);
+		size_t k = sb_utf8_len(u + i, n - i);
 		if (!k)
 			return false;
 		i += k;
@@ -481,7 +461,7 @@ static void decode(struct span s, enum decoding d, struct strbuf *out)
 			put_utf8(out, p[i++]);
 			continue;
 		}
-		size_t k = utf8_len(p + i, s.n - i);
+		size_t k = sb_utf8_len(p + i, s.n - i);
 		bool fffd = k == 3 && p[i] == 0xEF && p[i + 1] == 0xBF &&
 			    p[i + 2] == 0xBD;
 		if (k == 0 || fffd) {
