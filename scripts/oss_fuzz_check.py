@@ -474,8 +474,10 @@ def check_instrumentation(c, engine, sanitizer, path, name):
              f"project's code ({own['sancov']})")
     syms = symbols(path)
     n["own"] = own[want]
-    # The SMTP mutator goes into libFuzzer builds of the text targets.
-    want = engine == "libfuzzer" and name != "fuzz_model"
+    # The SMTP mutator goes into libFuzzer builds of the targets that
+    # targets.tsv gives a format.
+    want = (engine == "libfuzzer" and
+            fuzzing.FORMATS.get(name[len("fuzz_"):]) is not None)
     c.ok((" T LLVMFuzzerCustomMutator" in syms) == want,
          f"{tag}: custom mutator {'linked' if want else 'absent'}")
     return n
