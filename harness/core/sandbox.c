@@ -328,7 +328,6 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg,
 	     const struct sbx_limits *lim, struct sbx_result *res)
 {
 	int alive[2];
-	unsigned stall_ms = lim->stall_ms;
 	FILE *log = tmpfile();
 	uint64_t start = now_us();
 	size_t cap = sh->result_cap; /* the child may write over the area */
@@ -386,7 +385,7 @@ void sbx_run(struct sbx_shared *sh, sbx_fn fn, void *arg,
 	 * wakes us early; the child's exit status decides. */
 	uint64_t beat = sh->heartbeat, last_change = now_us();
 	bool hung = false, grew = false, pipe_open = true, reporting = false;
-	uint64_t allowed_us = (uint64_t)stall_ms * 1000, polled = 0;
+	uint64_t allowed_us = (uint64_t)lim->stall_ms * 1000, polled = 0;
 	int status = 0;
 	struct rusage ru = {0};
 	for (;;) {

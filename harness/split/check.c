@@ -88,11 +88,9 @@ static void sandbox_failure(struct chk_ctx *c, const struct sbx_result *res,
 	if (have(r, from, o, c->shape))
 		return;
 	struct chk_failure *f = chk_add_failure(r, c->o, o, c->shape, fam);
-	struct sbx_limits lim = chk_limits(c);
 	sb_add(&f->stream, c->in, c->n);
 	parse_current(c->sh->current, c->n, f);
-	lim.stall_ms = c->o->deadline_ms;
-	sbx_describe(res, &lim, &f->detail);
+	chk_describe(c, res, &f->detail);
 	sb_add(&f->log, res->log.s, res->log.len);
 }
 

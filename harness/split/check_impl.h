@@ -25,6 +25,10 @@ struct chk_failure *chk_add_failure(struct chk_result *r,
  * that broke one (crash when it died). */
 struct sbx_limits chk_limits(const struct chk_ctx *c);
 enum chk_oracle chk_oracle_of(enum sbx_outcome outcome);
+/* A child's end for a report: a hang as the user's --deadline (the run
+ * allowed it a little slack). */
+void chk_describe(const struct chk_ctx *c, const struct sbx_result *res,
+		  struct strbuf *out);
 
 /* Has the run's --budget passed? */
 bool chk_over_budget(const struct chk_opts *o);

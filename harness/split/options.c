@@ -110,6 +110,14 @@ struct sbx_limits chk_limits(const struct chk_ctx *c)
 	return l;
 }
 
+void chk_describe(const struct chk_ctx *c, const struct sbx_result *res,
+		  struct strbuf *out)
+{
+	struct sbx_limits l = chk_limits(c);
+	l.stall_ms = c->o->deadline_ms;
+	sbx_describe(res, &l, out);
+}
+
 enum chk_oracle chk_oracle_of(enum sbx_outcome outcome)
 {
 	return outcome == SBX_HANG     ? CHK_O_HANG

@@ -135,8 +135,7 @@ static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
 			CHK_O_COUNT; /* no verdict: the candidate is kept out */
 	} else {
 		v->oracle = chk_oracle_of(res.outcome);
-		lim.stall_ms = c->o->deadline_ms;
-		sbx_describe(&res, &lim, &v->detail);
+		chk_describe(c, &res, &v->detail);
 		sb_add(&v->log, res.log.s, res.log.len);
 	}
 	chk_record_free(&rec);
@@ -487,15 +486,17 @@ void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 		return;
 	if (f->oracle == CHK_O_MEMORY && !memory_alone(&k))
 		return;
-	if (f->oracle == CHK_O_HANG || f->oracle == CHK_O_MEMORY)
-		k.max_runs = 8; /* each try costs the deadline, or a flood */
+	/* Each try of these costs the deadline, or a flood. */
+	bool costly = f->oracle == CHK_O_HANG || f->oracle == CHK_O_MEMORY;
+	if (costly)
+		k.max_runs = 8;
 	k.form = form_of(bytes(f), f->stream.len);
 
 	bool changed = true;
 	while (changed && k.runs < k.max_runs) {
 		changed = fewer_cuts(&k);
 		changed |= plainer_cuts(&k);
-		if (f->oracle == CHK_O_HANG || f->oracle == CHK_O_MEMORY)
+		if (costly)
 			break;
 		changed |= earlier_cuts(&k);
 		changed |= fewer_lines(&k);

@@ -122,6 +122,12 @@ static bool write_new(const char *stem, const struct strbuf *text,
 	return false;
 }
 
+/* The case file saved for a failure, or NULL. */
+static const char *case_of(const struct strbuf *saved)
+{
+	return saved->len ? saved->s : NULL;
+}
+
 /* f as the next case file of --save, as soon as it is found (a run
  * killed later keeps it); its path in path. */
 static bool save_case(const struct cli *cli, const struct chk_failure *f,
@@ -202,8 +208,8 @@ static bool write_json(const struct cli *cli, const struct chk_result *r,
 	for (size_t i = 0; i < r->nfail; i++) {
 		if (i)
 			sb_adds(&j, ",");
-		report_json(&cli->o, names[i], saved[i].len ? saved[i].s : NULL,
-			    &r->fail[i], &j);
+		report_json(&cli->o, names[i], case_of(&saved[i]), &r->fail[i],
+			    &j);
 	}
 	sb_adds(&j, "]}\n");
 	/* A regular file is replaced whole (a run killed while writing
@@ -361,8 +367,7 @@ int main(int argc, char **argv)
 				written &= save_case(&cli, &r.fail[k], k + 1,
 						     &saved[k]);
 			progress(&cli, i + 1, in.n, &r, true);
-			report_failure(&o, x->name,
-				       saved[k].len ? saved[k].s : NULL,
+			report_failure(&o, x->name, case_of(&saved[k]),
 				       &r.fail[k], &b);
 			fputs(b.s, stdout);
 			fputs("\n", stdout);
