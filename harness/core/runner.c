@@ -19,14 +19,6 @@
 
 #include "guard.h"
 
-/* The bounds of piece j of a schedule: [start, end). */
-static void piece_bounds(const struct sched *sc, size_t n, size_t j,
-			 size_t *start, size_t *end)
-{
-	*start = j == 0 ? 0 : sc->cuts[j - 1].at;
-	*end = j < sc->ncuts ? sc->cuts[j].at : n;
-}
-
 static void fail(const struct run_opts *o, bool harness, const char *what)
 {
 	if (o->fail)
@@ -78,9 +70,9 @@ static void feed_piece(const struct srh_subject *s, const struct run_opts *o,
 		       struct tr_transcript *t)
 {
 	size_t start, end;
+	struct sched_cut cut = sched_piece(sc, n, j, &start, &end);
 
-	piece_bounds(sc, n, j, &start, &end);
-	if (j > 0 && sc->cuts[j - 1].idle) {
+	if (cut.idle) {
 		unsigned char *none = piece(o, g, NULL, 0);
 		t->fed = start;
 		s->feed(self, none, 0);
@@ -122,10 +114,11 @@ void run_push(const struct srh_subject *s, const struct run_opts *o,
 	      struct tr_transcript *t)
 {
 	struct guard own;
+	tr_fit(t, n);
 	void *self = must_create(s, o, t);
 	struct guard *g = guard_begin(o, &own);
 
-	for (size_t j = 0; j <= sc->ncuts; j++) {
+	for (size_t j = 0, m = sched_pieces(sc, n); j < m; j++) {
 		if ((j & 255) == 0)
 			beat(o);
 		feed_piece(s, o, self, g, in, n, sc, j, t);
@@ -142,15 +135,18 @@ void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
 			  const struct sched *sb, struct tr_transcript *tb)
 {
 	struct guard own;
+	tr_fit(ta, na);
+	tr_fit(tb, nb);
 	void *x = must_create(s, o, ta), *y = must_create(s, o, tb);
 	struct guard *g = guard_begin(o, &own);
 
-	for (size_t j = 0; j <= sa->ncuts || j <= sb->ncuts; j++) {
+	size_t ma = sched_pieces(sa, na), mb = sched_pieces(sb, nb);
+	for (size_t j = 0; j < ma || j < mb; j++) {
 		if ((j & 255) == 0)
 			beat(o);
-		if (j <= sa->ncuts)
+		if (j < ma)
 			feed_piece(s, o, x, g, a, na, sa, j, ta);
-		if (j <= sb->ncuts)
+		if (j < mb)
 			feed_piece(s, o, y, g, b, nb, sb, j, tb);
 	}
 	finish(s, x, ta);
@@ -166,6 +162,7 @@ void run_push_reused(const struct srh_subject *s, const struct run_opts *o,
 {
 	struct guard own;
 	struct sched none = {0};
+	tr_fit(t, first_len > n ? first_len : n);
 	void *self = must_create(s, o, t);
 	struct guard *g = guard_begin(o, &own);
 
@@ -190,9 +187,10 @@ uint64_t run_push_work(const struct srh_subject *s, const struct run_opts *o,
 	if (!s->work)
 		return 0;
 	tr_init(&t);
+	tr_fit(&t, n);
 	struct guard *g = guard_begin(o, &own);
 	void *self = must_create(s, o, &t);
-	for (size_t j = 0; j <= sc->ncuts; j++) {
+	for (size_t j = 0, m = sched_pieces(sc, n); j < m; j++) {
 		if ((j & 255) == 0)
 			beat(o);
 		feed_piece(s, o, self, g, in, n, sc, j, &t);
@@ -381,15 +379,15 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		fail(o, true, "the fd shape's socket pair: no socket");
 	t->fed = 0; /* fd events are not tagged */
+	tr_fit(t, n);
 	if (!reader_start(r))
 		fail(o, true, "the fd shape's reader: no thread");
 	reader_post(r, s, sv[1], &t->rec);
-	for (size_t j = 0; j <= sc->ncuts; j++) {
+	for (size_t j = 0, m = sched_pieces(sc, n); j < m; j++) {
 		size_t start, end;
-		piece_bounds(sc, n, j, &start, &end);
+		struct sched_cut cut = sched_piece(sc, n, j, &start, &end);
 		/* Pause in slices, showing progress to the watchdog. */
-		for (unsigned left = j > 0 ? sc->cuts[j - 1].delay_ms : 0;
-		     left > 0;) {
+		for (unsigned left = cut.delay_ms; left > 0;) {
 			unsigned slice = left < 100 ? left : 100;
 			beat(o);
 			sleep_ms(slice);

@@ -159,9 +159,23 @@ bool sbx_put(struct sbx_shared *sh, const void *data, size_t n)
 	if (sh->result_len > sh->result_cap ||
 	    n > sh->result_cap - sh->result_len)
 		return false;
+	if (n == 0) /* data may be NULL then */
+		return true;
 	memcpy(sh->result + sh->result_len, data, n);
 	sh->result_len += n;
 	return true;
+}
+
+void sbx_result_drop(struct sbx_shared *sh)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)sh->result + ps - 1) & ~(uintptr_t)(ps - 1);
+	uintptr_t to = (uintptr_t)sh->result + sh->result_cap;
+
+	to &= ~(uintptr_t)(ps - 1);
+	if (to > from) /* shared memory: only MADV_REMOVE frees it */
+		madvise((void *)from, to - from, MADV_REMOVE);
+	sh->result_len = 0;
 }
 
 bool sbx_result_view(const struct sbx_shared *sh, const char **p,

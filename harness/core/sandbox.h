@@ -86,6 +86,9 @@ bool sbx_put(struct sbx_shared *sh, const void *data, size_t n);
  * when its length lies past the area (the child wrote over it). */
 bool sbx_result_view(const struct sbx_shared *sh, const char **p,
 		     const char **end);
+/* In the parent, once the result is read: its pages go back to the
+ * system, or they would count in every later child's memory too. */
+void sbx_result_drop(struct sbx_shared *sh);
 
 /* Fork; the child runs fn(arg, sh) and exits; the parent waits. When no
  * child could be started, res says SBX_ERROR: the harness's own failure,

@@ -17,6 +17,50 @@ void sched_free(struct sched *s)
 void sched_clear(struct sched *s)
 {
 	s->ncuts = 0;
+	s->bytewise = false;
+}
+
+void sched_bytewise(struct sched *s)
+{
+	sched_clear(s);
+	s->bytewise = true;
+}
+
+void sched_expand(struct sched *s, size_t n)
+{
+	if (!s->bytewise)
+		return;
+	sched_clear(s);
+	for (size_t at = 1; at < n; at++)
+		sched_add(s, (uint32_t)at, 0, false);
+}
+
+size_t sched_pieces(const struct sched *s, size_t n)
+{
+	if (s->bytewise)
+		return n > 1 ? n : 1;
+	return s->ncuts + 1;
+}
+
+size_t sched_ncuts(const struct sched *s, size_t n)
+{
+	return sched_pieces(s, n) - 1;
+}
+
+struct sched_cut sched_piece(const struct sched *s, size_t n, size_t j,
+			     size_t *start, size_t *end)
+{
+	struct sched_cut none = {0};
+
+	if (s->bytewise) {
+		*start = j;
+		*end = n > 1 ? j + 1 : n;
+		none.at = (uint32_t)j;
+		return none;
+	}
+	*start = j == 0 ? 0 : s->cuts[j - 1].at;
+	*end = j < s->ncuts ? s->cuts[j].at : n;
+	return j == 0 ? none : s->cuts[j - 1];
 }
 
 void sched_add(struct sched *s, uint32_t at, uint16_t delay_ms, bool idle)
@@ -31,6 +75,7 @@ void sched_add(struct sched *s, uint32_t at, uint16_t delay_ms, bool idle)
 void sched_copy(struct sched *dst, const struct sched *src)
 {
 	sched_clear(dst);
+	dst->bytewise = src->bytewise;
 	for (size_t i = 0; i < src->ncuts; i++)
 		sched_add(dst, src->cuts[i].at, src->cuts[i].delay_ms,
 			  src->cuts[i].idle);
@@ -101,7 +146,9 @@ void sched_format(const struct sched *s, struct strbuf *out)
 {
 	char cut[CUT_TEXT_MAX];
 
-	if (s->ncuts == 0)
+	if (s->bytewise)
+		sb_adds(out, "bytes");
+	else if (s->ncuts == 0)
 		sb_adds(out, "none");
 	for (size_t i = 0; i < s->ncuts; i++)
 		sb_add(out, cut, cut_text(s, i, cut));
@@ -112,8 +159,8 @@ size_t sched_format_buf(const struct sched *s, char *out, size_t size)
 	char cut[CUT_TEXT_MAX];
 	size_t len = 0;
 
-	if (s->ncuts == 0)
-		return (size_t)snprintf(out, size, "none");
+	if (s->bytewise || s->ncuts == 0)
+		return (size_t)snprintf(out, size, s->bytewise ? "bytes" : "none");
 	for (size_t i = 0; i < s->ncuts; i++) {
 		size_t n = cut_text(s, i, cut);
 		if (len < size) /* what fits, as snprintf cuts short */
@@ -150,6 +197,10 @@ bool sched_parse(struct sched *s, const char *text, size_t n,
 	sched_clear(s);
 	if (strcmp(text, "none") == 0 || text[0] == '\0')
 		return true;
+	if (strcmp(text, "bytes") == 0) {
+		sched_bytewise(s);
+		return true;
+	}
 	for (;;) {
 		unsigned long at, delay = 0;
 		bool idle = false;

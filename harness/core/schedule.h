@@ -9,6 +9,8 @@
  *
  * Text form, used in reports, reproduce commands and case files:
  *   "none"            one piece
+ *   "bytes"           every byte its own piece (no list: a long stream's
+ *                     byte-wise run costs no memory per byte)
  *   "12,13"           pieces [0,12) [12,13) [13,n)
  *   "12i,30@50"       an idle step before the piece at 12; 50 ms before 30
  */
@@ -30,13 +32,27 @@ struct sched_cut {
 struct sched {
 	struct sched_cut *cuts;
 	size_t ncuts, cap;
+	bool bytewise; /* a cut at every offset 1..n-1; cuts[] unused */
 };
 
 void sched_free(struct sched *s);
 void sched_clear(struct sched *s);
 void sched_copy(struct sched *dst, const struct sched *src);
-/* Append a cut; callers add them in increasing order. */
+/* Append a cut; callers add them in increasing order (to a schedule that
+ * is not bytewise: sched_expand it first). */
 void sched_add(struct sched *s, uint32_t at, uint16_t delay_ms, bool idle);
+/* Every byte its own piece. */
+void sched_bytewise(struct sched *s);
+/* Write a bytewise schedule of an n-byte stream out as its cuts, for code
+ * that edits them; other schedules are left as they are. */
+void sched_expand(struct sched *s, size_t n);
+/* Pieces of an n-byte stream under s (at least 1), and piece j's bounds
+ * [*start, *end) and the cut before it (zero for j == 0). */
+size_t sched_pieces(const struct sched *s, size_t n);
+struct sched_cut sched_piece(const struct sched *s, size_t n, size_t j,
+			     size_t *start, size_t *end);
+/* Cuts of an n-byte stream under s. */
+size_t sched_ncuts(const struct sched *s, size_t n);
 /* Sort by offset and merge duplicates (keeping the largest delay). */
 void sched_normalize(struct sched *s);
 

@@ -82,7 +82,8 @@ void fuzz_derived_sched(const unsigned char *in, size_t n, struct sched *out)
 
 void fuzz_bytewise(size_t n, struct sched *out)
 {
-	chk_all_cuts(out, n);
+	(void)n;
+	sched_bytewise(out);
 }
 
 bool fuzz_well_formed(const struct tr_transcript *t, size_t n,
@@ -110,11 +111,11 @@ bool fuzz_well_formed(const struct tr_transcript *t, size_t n,
 			}
 			break;
 		case TR_ERROR:
-			if (e->offset != SRH_OFFSET_UNKNOWN && e->offset > n) {
+			if (tr_offset(e) != SRH_OFFSET_UNKNOWN && tr_offset(e) > n) {
 				sb_addf(why,
 					"error offset %llu is past the end of "
 					"the %zu-byte stream",
-					(unsigned long long)e->offset, n);
+					(unsigned long long)tr_offset(e), n);
 				return false;
 			}
 			/* fall through */

@@ -5,8 +5,10 @@
  * choose); every way must give the one-piece transcript, and, for push
  * subjects, give each reply as soon as the piece that completes it.
  */
-#include "judge.h"
+#include <stdlib.h>
+
 #include "fuzz.h"
+#include "judge.h"
 
 FUZZ_TARGET("split")
 
@@ -18,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct fuzz_env *e = fuzz_env("split");
 	struct chk_opts o = {0};
 	struct chk_ctx c = {0};
+	struct tr_transcript t1;
 	struct sched none = {0}, bytes = {0}, sc = {0};
 	struct strbuf why = {0};
 
@@ -31,18 +34,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.in = data;
 	c.n = n;
 	tr_init(&c.t0);
-	tr_init(&c.t1);
+	tr_init(&t1);
 	tr_init(&c.t);
 	fuzz_run(e, data, n, NULL, &c.t0);
 
 	if (e->shape == CHK_PUSH || n <= FD_BYTEWISE_MAX) {
 		fuzz_bytewise(n, &bytes);
-		fuzz_run(e, data, n, &bytes, &c.t1);
-		if (!tr_equal(&c.t1, &c.t0))
-			fuzz_fail(e, CHK_O_SPLIT, data, n, &bytes, &c.t0, &c.t1,
+		fuzz_run(e, data, n, &bytes, &t1);
+		if (!tr_equal(&t1, &c.t0))
+			fuzz_fail(e, CHK_O_SPLIT, data, n, &bytes, &c.t0, &t1,
 				  "fed byte by byte");
 	}
-	c.tags_ok = e->shape == CHK_PUSH;
+	chk_take_tags(&c, &t1);
 	if (c.tags_ok && !chk_tags_fine(&c, &c.t0, &none, &why))
 		fuzz_fail(e, CHK_O_PROMPT, data, n, NULL, NULL, &c.t0,
 			  sb_str(&why));
@@ -60,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sched_free(&sc);
 	sb_free(&why);
 	tr_free(&c.t0);
-	tr_free(&c.t1);
+	tr_free(&t1);
+	free(c.due);
 	tr_free(&c.t);
 	return 0;
 }

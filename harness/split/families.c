@@ -298,19 +298,10 @@ static bool prefix_fine(struct chk_ctx *c, size_t p, struct strbuf *want)
 		k++;
 	bool boundary = p == 0 || (k > 0 && c->ends[k - 1] == p);
 
-	for (size_t i = 0; i < k; i++) {
-		size_t l;
-		const char *s;
-		const struct tr_event *e = &c->t0.ev[i];
-		sb_addf(want, "reply %03u esc=%s\n", e->code,
-			e->esc[0] ? e->esc : "-");
-		for (size_t j = 0; j < e->nlines; j++) {
-			s = tr_line(&c->t0, e, j, &l);
-			sb_adds(want, "  \"");
-			sb_add_escaped(want, s, l);
-			sb_adds(want, "\"\n");
-		}
-	}
+	/* t0's first k events (replies: k ends before p), as text */
+	struct tr_transcript head = c->t0;
+	head.nev = k < c->t0.nev ? k : c->t0.nev;
+	tr_format(&head, want, false);
 	if (boundary)
 		sb_adds(want, "end\n");
 	else
@@ -325,7 +316,7 @@ static bool prefix_fine(struct chk_ctx *c, size_t p, struct strbuf *want)
 	if (boundary)
 		return last->kind == TR_END;
 	return last->kind == TR_ERROR && last->err == SRH_ERROR_TRUNCATED &&
-	       (last->offset == p || last->offset == SRH_OFFSET_UNKNOWN);
+	       (tr_offset(last) == p || tr_offset(last) == SRH_OFFSET_UNKNOWN);
 }
 
 static void fam_prefix(struct chk_ctx *c)
@@ -358,8 +349,8 @@ static void fam_reentrant(struct chk_ctx *c)
 	/* Byte by byte, then a few random cuttings of both. */
 	for (int round = 0; round < 9; round++) {
 		if (round == 0) {
-			chk_all_cuts(&c->sched, c->n);
-			chk_all_cuts(&sb, nb);
+			sched_bytewise(&c->sched);
+			sched_bytewise(&sb);
 		} else {
 			sched_random(&c->sched, &rng, c->n, NULL, 0, 6, 0, NULL,
 				     0, 0);
@@ -409,7 +400,7 @@ static void fam_work(struct chk_ctx *c)
 		return;
 	chk_set_current(c, "work", NULL, -1);
 	uint64_t one = run_push_work(s, &c->o->run, c->in, c->n, &none);
-	chk_all_cuts(&c->sched, c->n);
+	sched_bytewise(&c->sched);
 	uint64_t bytes = run_push_work(s, &c->o->run, c->in, c->n, &c->sched);
 	c->sh->progress += 2;
 	if (bytes > SRH_WORK_BOUND(one)) {

@@ -7,7 +7,8 @@
  *
  *   struct chk_ctx c = {.o = &opts, .shape = CHK_PUSH, .in = s, .n = n};
  *   chk_run_one(&c, s, n, &one_piece, &c.t0);      the baseline
- *   c.tags_ok = true;  (push: t1 byte by byte has t0's events)
+ *   chk_run_one(&c, s, n, &bytewise, &t1);
+ *   chk_take_tags(&c, &t1);  (push: t1 byte by byte says when each is due)
  *   enum chk_oracle o = chk_judge(&c, &sched, &why);  CHK_O_COUNT: fine
  */
 #ifndef SRH_JUDGE_H
@@ -24,8 +25,12 @@ struct chk_ctx {
 	enum chk_shape shape;
 	const unsigned char *in;
 	size_t n;
-	struct tr_transcript t0, t1, tb; /* one piece, byte-wise, partner */
-	bool tags_ok;			 /* t1 has t0's events: tags usable */
+	struct tr_transcript t0, tb; /* one piece, partner */
+	/* when each of t0's events is due: their tags fed byte by byte, kept
+	 * when that run had the same events (tags_ok) */
+	uint32_t *due;
+	size_t ndue;
+	bool tags_ok;
 	uint32_t *ends;			 /* reply ends by lenient framing */
 	size_t nends;
 	size_t framing_err;    /* offset where framing failed, or n */
@@ -49,10 +54,10 @@ enum chk_oracle chk_judge(struct chk_ctx *c, const struct sched *s,
  * it (byte-wise t1 says when it is due); why says which did not. */
 bool chk_tags_fine(const struct chk_ctx *c, const struct tr_transcript *t,
 		   const struct sched *s, struct strbuf *why);
+/* Keep t1's tags as when t0's events are due, if t1 has t0's events. */
+void chk_take_tags(struct chk_ctx *c, const struct tr_transcript *t1);
 /* What schedule s should give: t0, with the tags it implies. */
 void chk_format_expected(const struct chk_ctx *c, const struct sched *s,
 			 bool tags, struct strbuf *out);
-/* Every byte its own piece. */
-void chk_all_cuts(struct sched *s, size_t n);
 
 #endif

@@ -74,24 +74,21 @@ void report_repro(const struct chk_opts *o, const char *input,
 /* The pieces, each escaped, separated by " | ". */
 static void pieces(const struct chk_failure *f, struct strbuf *out)
 {
-	size_t from = 0;
+	size_t n = f->stream.len, from, to;
 
-	for (size_t i = 0; i <= f->sched.ncuts; i++) {
-		size_t to = i < f->sched.ncuts ? f->sched.cuts[i].at
-					       : f->stream.len;
+	for (size_t i = 0, m = sched_pieces(&f->sched, n); i < m; i++) {
+		struct sched_cut c = sched_piece(&f->sched, n, i, &from, &to);
 		if (i > 0) {
-			const struct sched_cut *c = &f->sched.cuts[i - 1];
 			sb_adds(out, " |");
-			if (c->idle)
+			if (c.idle)
 				sb_adds(out, " (nothing)");
-			if (c->delay_ms)
-				sb_addf(out, " (%u ms)", c->delay_ms);
+			if (c.delay_ms)
+				sb_addf(out, " (%u ms)", c.delay_ms);
 			sb_adds(out, " ");
 		}
 		sb_adds(out, "\"");
 		sb_add_escaped(out, f->stream.s + from, to - from);
 		sb_adds(out, "\"");
-		from = to;
 	}
 }
 
@@ -195,6 +192,7 @@ void report_failure(const struct chk_opts *o, const char *input,
 		shape_name(f->shape), chk_oracle_what(f->oracle));
 	sb_addf(out, "  subject:  %s\n", o->subject->name);
 	size_t lines = count_lines(sb_str(&f->stream), f->stream.len);
+	size_t ncuts = sched_ncuts(&f->sched, f->stream.len);
 	sb_addf(out, "  input:    %s\n", input);
 	sb_addf(out, "  found by: %s", chk_family_name(f->family));
 	if (f->shrink_runs)
@@ -204,8 +202,7 @@ void report_failure(const struct chk_opts *o, const char *input,
 			f->shrink_runs, f->orig_len, f->orig_cuts,
 			f->orig_cuts == 1 ? "" : "s", f->stream.len,
 			f->stream.len == 1 ? "" : "s", lines,
-			lines == 1 ? "" : "s", f->sched.ncuts,
-			f->sched.ncuts == 1 ? "" : "s");
+			lines == 1 ? "" : "s", ncuts, ncuts == 1 ? "" : "s");
 	sb_adds(out, "\n  stream:   \"");
 	/* Each byte escapes alone: a long stream is cut between two. */
 	size_t at = out->len, i = 0;
@@ -223,7 +220,7 @@ void report_failure(const struct chk_opts *o, const char *input,
 	} else if (f->oracle != CHK_O_EXPECTED) {
 		sb_adds(out, "  cuts:     ");
 		sched_format(&f->sched, out);
-		if (f->sched.ncuts <= 16 &&
+		if (ncuts <= 16 &&
 		    f->stream.len <= REPORT_STREAM_MAX / 4) {
 			sb_adds(out, "\n  pieces:   ");
 			pieces(f, out);
@@ -264,7 +261,7 @@ void report_case_file(const struct chk_opts *o, const struct chk_failure *f,
 	sb_adds(out, "\"\n");
 	if (f->prefix >= 0)
 		sb_addf(out, "prefix %ld\n", f->prefix);
-	else if (f->sched.ncuts) {
+	else if (sched_ncuts(&f->sched, f->stream.len)) {
 		sb_adds(out, "cuts ");
 		sched_format(&f->sched, out);
 		sb_adds(out, "\n");

@@ -38,6 +38,7 @@ static void eval_answer(const struct candidate *k, struct chk_ctx *c,
 	unsigned lenient = c->o->subject->leniency;
 
 	tr_init(&want);
+	tr_fit(&want, c->n);
 	chk_set_current(c, "sched", &none, -1);
 	chk_run_one(c, c->in, c->n, &none, &c->t);
 	if (k->model)
@@ -73,13 +74,16 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 	struct chk_ctx c = *k->c;
 	struct sched none = {0}, bytes = {0};
 	struct chk_record rec;
+	struct tr_transcript t1;
 
 	c.in = k->in;
 	c.n = k->n;
 	c.sh = sh;
 	tr_init(&c.t0);
-	tr_init(&c.t1);
 	tr_init(&c.t);
+	c.due = NULL; /* the parent's are another stream's */
+	c.ndue = 0;
+	c.tags_ok = false;
 	chk_record_init(&rec);
 	if (answer_based(k->target)) {
 		eval_answer(k, &c, &rec);
@@ -93,10 +97,12 @@ static void child_eval(void *arg, struct sbx_shared *sh)
 		chk_set_current(&c, "sched", &none, -1);
 		chk_run_one(&c, c.in, c.n, &none, &c.t0);
 		if (c.shape == CHK_PUSH) {
-			chk_all_cuts(&bytes, c.n);
+			sched_bytewise(&bytes);
 			chk_set_current(&c, "sched", &bytes, -1);
-			chk_run_one(&c, c.in, c.n, &bytes, &c.t1);
-			c.tags_ok = tr_equal(&c.t0, &c.t1);
+			tr_init(&t1);
+			chk_run_one(&c, c.in, c.n, &bytes, &t1);
+			chk_take_tags(&c, &t1);
+			tr_free(&t1);
 		}
 		chk_set_current(&c, "sched", k->s, -1);
 		rec.oracle = chk_judge(&c, k->s, &rec.detail);
@@ -324,6 +330,7 @@ static bool without(struct shrinker *k, size_t a, size_t b)
 
 	memcpy(in, bytes(f), a);
 	memcpy(in + a, bytes(f) + b, n - b);
+	s.bytewise = f->sched.bytewise; /* still every byte */
 	for (size_t i = 0; i < f->sched.ncuts; i++) {
 		struct sched_cut c = f->sched.cuts[i];
 		size_t at = c.at <= a ? c.at : c.at >= b ? c.at - (b - a) : a;
@@ -337,19 +344,37 @@ static bool without(struct shrinker *k, size_t a, size_t b)
 	return ok;
 }
 
-/* Whole lines, last first. */
+/* Whole lines: runs of half of them, then a quarter..., then one at a
+ * time, last first. A failure at the end of a long stream sheds its
+ * uninvolved lines in some 2 log2(lines) runs, not one run a line. */
 static bool fewer_lines(struct shrinker *k)
 {
 	bool any = false;
+	size_t nl = 0, *start = NULL;
 
-	for (size_t end = k->f->stream.len; end > 0;) {
+	for (size_t chunk = SIZE_MAX; chunk > 1 && k->runs < k->max_runs;) {
+		/* Where each line starts: the lines before a removed run keep
+		 * theirs, so one pass needs them once. */
 		const unsigned char *in = bytes(k->f);
-		size_t start = end - 1;
-		while (start > 0 && in[start - 1] != '\n')
-			start--;
-		any |= without(k, start, end);
-		end = start;
+		size_t n = k->f->stream.len;
+		nl = 0;
+		for (size_t i = 0; i < n; i++)
+			nl += in[i] == '\n' || i + 1 == n;
+		start = srh_realloc(start, nl + 1, sizeof *start);
+		for (size_t i = 0, l = 0; i < n; i++)
+			if (i == 0 || in[i - 1] == '\n')
+				start[l++] = i;
+		start[nl] = n;
+		chunk = chunk == SIZE_MAX ? (nl + 1) / 2 : (chunk + 1) / 2;
+		if (chunk == 0)
+			break;
+		for (size_t hi = nl; hi > 0 && k->runs < k->max_runs;) {
+			size_t lo = hi > chunk ? hi - chunk : 0;
+			any |= without(k, start[lo], start[hi]);
+			hi = lo;
+		}
 	}
+	free(start);
 	return any;
 }
 
@@ -490,6 +515,7 @@ void shrink_failure(struct chk_ctx *c, struct chk_failure *f)
 	bool costly = f->oracle == CHK_O_HANG || f->oracle == CHK_O_MEMORY;
 	if (costly)
 		k.max_runs = 8;
+	sched_expand(&f->sched, f->stream.len); /* its cuts, to drop */
 	k.form = form_of(bytes(f), f->stream.len);
 
 	bool changed = true;

@@ -9,6 +9,9 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -263,6 +266,12 @@ int main(int argc, char **argv)
 	struct strbuf *saved = NULL; /* each failure's case file, or "" */
 	bool ok = true, written = true;
 
+#ifdef __GLIBC__
+	/* Big arrays (transcripts of long streams) in their own mappings:
+	 * grown by mremap, not copied, and given back when freed. glibc's
+	 * moving threshold would put them on the heap after the first free. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
+#endif
 	int rc = cli_parse(argc, argv, &cli);
 	if (rc >= 0)
 		goto done;

@@ -317,6 +317,7 @@ static bool statement(struct scn *s, struct lexer *lx)
 			return false;
 		}
 		bool ok = sched_parse(dst, text, r->len, &why);
+		sched_expand(dst, r->len); /* "bytes": the reply's every byte */
 		if (!ok)
 			sb_addf(lx->err, "%s:%u: cut %s: %s", lx->path,
 				lx->line, verb, sb_str(&why));

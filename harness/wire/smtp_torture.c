@@ -783,8 +783,14 @@ int main(int argc, char **argv)
 		cli.deadline_ms ? cli.deadline_ms : s.scn.deadline_ms;
 
 	struct sched given = {0}, sc = {0};
-	if (cli.cuts &&
-	    !sched_parse(&given, cli.cuts, (size_t)~0u >> 1, &err)) {
+	bool cuts_ok = !cli.cuts ||
+		       sched_parse(&given, cli.cuts, (size_t)~0u >> 1, &err);
+	if (cuts_ok && given.bytewise) {
+		sb_adds(&err, "'bytes': give the offsets (the server's stream "
+			      "is known only once the client runs)");
+		cuts_ok = false;
+	}
+	if (!cuts_ok) {
 		fprintf(stderr, "smtp-torture: --cuts: %s\n", sb_str(&err));
 		sched_free(&given);
 		scn_free(&s.scn);
