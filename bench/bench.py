@@ -19,6 +19,11 @@
    (bench/fuzz_speed.py), as ./run builds them and without sanitizers.
 5. Growth: how parser time and smtp-split time change as the input
    doubles, with the exponent log2(t(2n) / t(n)); a PNG plot (gnuplot).
+6. Long streams: smtp-split's peak resident memory (the largest of its
+   processes, as wait4 reports it) and time on streams of short replies
+   (`250 ok`: the most events a byte), checked in one piece and byte by
+   byte (`--families none`), guarded and not; the memory as a multiple
+   of the stream.
 
 Writes DIR/results.md (the tables), DIR/results.json and DIR/growth.png,
 and rewrites the README's Performance section from them (between its
@@ -219,6 +224,46 @@ def fuzzers(quick):
             r["build"] = ("ASan+UBSan (as ./run)" if sanitize
                           else "no sanitizers")
             rows.append(r)
+    return rows
+
+
+# ---- 6: long streams ----
+
+LONG_SIZES = {True: (256 << 10,), False: (1 << 20, 5 << 20)}
+
+
+def peak_run(cmd):
+    """Exit status, seconds and the peak resident memory in bytes of the
+    largest process in cmd's tree, as GNU time reports it (wait4's
+    ru_maxrss). Not os.wait4 here: a process forked from this Python keeps
+    its high-water mark across exec."""
+    with tempfile.NamedTemporaryFile("r") as out:
+        t = time.monotonic()
+        p = subprocess.run(["/usr/bin/time", "-o", out.name, "-f", "%M"]
+                           + cmd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        secs = time.monotonic() - t
+        lines = out.read().split()
+    kib = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+    return p.returncode, secs, kib * 1024, p.stderr
+
+
+def long_streams(split_binary, quick):
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        for size in LONG_SIZES[quick]:
+            path = os.path.join(d, f"short-replies-{size}")
+            with open(path, "wb") as f:
+                f.write(b"250 ok\r\n" * (size // 8))
+            for guard in (True, False):
+                cmd = [split_binary, "--quiet", "--families", "none",
+                       "--shape", "push", path] + \
+                    ([] if guard else ["--no-guard"])
+                rc, secs, peak, err = peak_run(cmd)
+                if rc != 0:
+                    raise Failed(f"{' '.join(cmd)}: exit {rc}: {err}")
+                rows.append(dict(bytes=size, guard=guard, seconds=secs,
+                                 peak_bytes=peak, ratio=peak / size))
     return rows
 
 
@@ -504,6 +549,16 @@ def markdown(res):
         add(f"| {r['bytes']} B | {r['schedules']} | {r['seconds']:.3f} | "
             f"{fmt(r['per_byte']) if 'per_byte' in r else ''} |")
     add("\n![growth](growth.png)")
+    add("\n### Long streams\n")
+    add("smtp-split on a stream of `250 ok` replies, in one piece and byte "
+        "by byte (`--families none --shape push`): the peak resident memory "
+        "of its largest process, and as a multiple of the stream.\n")
+    add("| stream | guard pages | seconds | peak memory | x the stream |")
+    add("|---:|---|---:|---:|---:|")
+    for r in res.get("long", []):
+        add(f"| {r['bytes'] / 1048576:g} MiB | "
+            f"{'yes' if r['guard'] else 'no'} | {r['seconds']:.1f} | "
+            f"{r['peak_bytes'] / 1048576:.1f} MiB | {r['ratio']:.1f} |")
     return "\n".join(out) + "\n"
 
 
@@ -765,6 +820,8 @@ def main():
         print("bench: growth", file=sys.stderr)
         grow = growth(pb, split, q)
         plot(grow, os.path.join(out, "growth.png"))
+        print("bench: long streams", file=sys.stderr)
+        long_rows = long_streams(split, q)
     except (Failed, fuzz_speed.BenchError) as e:
         sys.exit(f"bench: {e}")
     res = {"meta": {"command": "./run bench" + (" --quick" if q else ""),
@@ -774,7 +831,7 @@ def main():
            "parser": parser, "memory": {"state_bytes": state,
                                         "heap_calls": heap},
            "tester": tester_rows, "corpus": corpus_rows, "fuzz": fuzz_rows,
-           "growth": grow}
+           "growth": grow, "long": long_rows}
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")

@@ -26,7 +26,7 @@ SRH_WIRE_LIB_PACKAGES="python3-aiosmtplib golang-go php-cli libphp-phpmailer def
 SRH_WIRE_MTA_PACKAGES="exim4-daemon-light"
 SRH_TEST_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES llvm-14 libcmocka-dev pkgconf clang-format-14 python3-yaml gnuplot-nox $SRH_WIRE_PACKAGES"
 # ./run bench: the fuzzers of both engines, and gnuplot for its plot.
-SRH_BENCH_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES gnuplot-nox"
+SRH_BENCH_PACKAGES="$SRH_RUN_PACKAGES $SRH_AFL_PACKAGES gnuplot-nox time"
 # What oss-fuzz/build.sh runs besides the compilers (the base-builder image
 # has it already; its Dockerfiles install it anyway, so that no change of
 # base can drop it), and what building the root Dockerfile here takes: podman and runc, as no Docker engine runs, and debootstrap for a

@@ -16,6 +16,9 @@ the exact exit status and what it prints.
     the server's stream: named with the reason, exit 2;
   - a 100 KB stream fed byte by byte with guard pages: bounded memory;
   - 67000 valid replies in 1.2 MB: no false crash from the result area;
+  - a multiline reply after 120000 one-line ones: found (not lost at a
+    transcript limit) and shrunk in a few dozen runs;
+  - a subject reporting 2M replies: its overflow judged, not a crash;
   - a failure on a 16 KB stream: printed cut short, reproduced from its
     case file; killed by SIGKILL mid-run: the report so far and the case
     files are on disk;
@@ -330,6 +333,55 @@ def main():
         check(p.returncode == 0 and streams(p) == 1 and "FAIL" not in
               p.stdout, f"67000 valid replies (1.2 MB): no failure, exit 0 "
               f"(exit {p.returncode})", p.stdout[-600:] + p.stderr[-300:])
+
+    # A finding past the 100000th reply: transcripts are sized to the
+    # stream, so the failure is found (it was silently lost, both sides
+    # cut at the same limit) and shed its 120000 uninvolved replies in a
+    # few dozen runs.
+    with tempfile.TemporaryDirectory() as tmp:
+        late = os.path.join(tmp, "late-multiline")
+        with open(late, "wb") as f:
+            f.write(b"250 ok\r\n" * 120000 + b"250-a\r\n250 b\r\n")
+        flo = os.path.join(os.path.abspath(sys.argv[1]), "tests",
+                           "first_line_only.so")
+        p = run("--subject", flo, "--families", "none", "--shape", "push",
+                late)
+        m = re.search(r"shrunk in (\d+) runs from 960014 bytes", p.stdout)
+        check(p.returncode == 1 and "FAIL pipeline" in p.stdout and m and
+              int(m.group(1)) < 200 and
+              'stream:   "250-\\r\\n250 \\r\\n"' in p.stdout,
+              f"a multiline reply after 120000 others: found and shrunk "
+              f"to 12 bytes in {m.group(1) if m else '?'} runs, exit 1 "
+              f"(exit {p.returncode})", p.stdout[:1200] + p.stderr[-300:])
+
+    # A subject reporting 2M replies on its first feed: its transcript
+    # stops at the limit (an "overflow" event) and is judged against
+    # the right answer (exit 1, the subject's failure), not a crash of an
+    # unreadable report.
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(ROOT, "examples", "my_subject.c")) as f:
+            code = f.read()
+        flood = ("static void flood(struct srh_recorder *rec)\n{\n"
+                 "\tstatic int done;\n\tif (done++)\n\t\treturn;\n"
+                 "\tfor (long i = 0; i < 2000000; i++) {\n"
+                 "\t\tsrh_line(rec, \"x\", 1);\n"
+                 "\t\tsrh_reply(rec, 250, NULL);\n\t}\n}\n")
+        code = code.replace("static void my_feed(void *self, const "
+                            "unsigned char *buf, size_t len)\n{\n"
+                            "\tstruct my_parser *p = self;\n",
+                            flood + "static void my_feed(void *self, const "
+                            "unsigned char *buf, size_t len)\n{\n"
+                            "\tstruct my_parser *p = self;\n"
+                            "\tflood(p->rec);\n", 1)
+        so = build_subject(tmp, "flood", code)
+        p = run("--subject", so, "--families", "none", "--shrink-runs", "0",
+                "--stream", "250 ok\\r\\n")
+        check(p.returncode == 1 and "flood(p->rec);" in code and
+              "99999 replies reported where the stream answers 1 "
+              "command" in p.stdout and "FAIL crash" not in p.stdout and "unreadable" not in
+              p.stdout,
+              f"a subject reporting 2M replies: its overflow judged, exit 1 "
+              f"(exit {p.returncode})", p.stdout[:1500] + p.stderr[-300:])
 
     # A subject whose create() leaves a process behind that has called
     # setsid (out of every process group): ended with its run, so none

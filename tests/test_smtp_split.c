@@ -953,6 +953,32 @@ static void test_schedule_text(void **state)
 	sched_clear(&s);
 	assert_int_equal(sched_format_buf(&s, buf, sizeof buf), 4);
 	assert_string_equal(buf, "none");
+
+	/* Every byte its own piece, with no list of cuts behind it. */
+	size_t start, end;
+	assert_true(sched_parse(&s, "bytes", 40, &err));
+	assert_true(s.bytewise);
+	assert_int_equal(s.ncuts, 0);
+	assert_int_equal(sched_pieces(&s, 40), 40);
+	assert_int_equal(sched_ncuts(&s, 40), 39);
+	struct sched_cut c = sched_piece(&s, 40, 7, &start, &end);
+	assert_int_equal(start, 7);
+	assert_int_equal(end, 8);
+	assert_int_equal(c.at, 7);
+	assert_int_equal(sched_pieces(&s, 1), 1);
+	sched_piece(&s, 1, 0, &start, &end);
+	assert_int_equal(end, 1);
+	sb_clear(&out);
+	sched_format(&s, &out);
+	assert_string_equal(out.s, "bytes");
+	sched_expand(&s, 5);
+	assert_false(s.bytewise);
+	sb_clear(&out);
+	sched_format(&s, &out);
+	assert_string_equal(out.s, "1,2,3,4");
+	sched_clear(&s);
+	sched_piece(&s, 40, 0, &start, &end);
+	assert_int_equal(end, 40);
 	sched_free(&s);
 	sb_free(&out);
 	sb_free(&err);
