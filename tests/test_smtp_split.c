@@ -957,7 +957,7 @@ static void test_schedule_text(void **state)
 	/* Every byte its own piece, with no list of cuts behind it. */
 	size_t start, end;
 	assert_true(sched_parse(&s, "bytes", 40, &err));
-	assert_true(s.bytewise);
+	assert_int_equal(s.every, 1);
 	assert_int_equal(s.ncuts, 0);
 	assert_int_equal(sched_pieces(&s, 40), 40);
 	assert_int_equal(sched_ncuts(&s, 40), 39);
@@ -972,10 +972,26 @@ static void test_schedule_text(void **state)
 	sched_format(&s, &out);
 	assert_string_equal(out.s, "bytes");
 	sched_expand(&s, 5);
-	assert_false(s.bytewise);
+	assert_int_equal(s.every, 0);
 	sb_clear(&out);
 	sched_format(&s, &out);
 	assert_string_equal(out.s, "1,2,3,4");
+	/* Pieces of 3 bytes: the last one shorter. */
+	assert_true(sched_parse(&s, "every:3", 40, &err));
+	assert_int_equal(sched_pieces(&s, 10), 4);
+	sched_piece(&s, 10, 3, &start, &end);
+	assert_int_equal(start, 9);
+	assert_int_equal(end, 10);
+	sb_clear(&out);
+	sched_format(&s, &out);
+	assert_string_equal(out.s, "every:3");
+	sched_expand(&s, 10);
+	sb_clear(&out);
+	sched_format(&s, &out);
+	assert_string_equal(out.s, "3,6,9");
+	assert_false(sched_parse(&s, "every:0", 40, &err));
+	assert_false(sched_parse(&s, "every:", 40, &err));
+	assert_false(sched_parse(&s, "every:2x", 40, &err));
 	sched_clear(&s);
 	sched_piece(&s, 40, 0, &start, &end);
 	assert_int_equal(end, 40);

@@ -34,6 +34,12 @@
 #define SRH_RANDOM	    200
 #define SRH_QUICK_PAIRS_MAX 64
 #define SRH_QUICK_RANDOM    60
+/* Streams longer than SRH_EVERY_MAX bytes: single, idle, uniform and
+ * prefix at some SRH_SPREAD_OFFSETS offsets spread over the stream (each
+ * around a line end) instead of every one, which would feed the stream
+ * once an offset: hours for a megabyte. */
+#define SRH_EVERY_MAX	   16384
+#define SRH_SPREAD_OFFSETS 1024
 
 /* The most work a stream may cost fed byte by byte, against `one` for it
  * in one piece: linear with room for constant costs per feed. */

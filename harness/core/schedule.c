@@ -17,28 +17,35 @@ void sched_free(struct sched *s)
 void sched_clear(struct sched *s)
 {
 	s->ncuts = 0;
-	s->bytewise = false;
+	s->every = 0;
+}
+
+void sched_every(struct sched *s, uint32_t k)
+{
+	sched_clear(s);
+	s->every = k ? k : 1;
 }
 
 void sched_bytewise(struct sched *s)
 {
-	sched_clear(s);
-	s->bytewise = true;
+	sched_every(s, 1);
 }
 
 void sched_expand(struct sched *s, size_t n)
 {
-	if (!s->bytewise)
+	size_t k = s->every;
+
+	if (!k)
 		return;
 	sched_clear(s);
-	for (size_t at = 1; at < n; at++)
+	for (size_t at = k; at < n; at += k)
 		sched_add(s, (uint32_t)at, 0, false);
 }
 
 size_t sched_pieces(const struct sched *s, size_t n)
 {
-	if (s->bytewise)
-		return n > 1 ? n : 1;
+	if (s->every)
+		return n > 1 ? (n + s->every - 1) / s->every : 1;
 	return s->ncuts + 1;
 }
 
@@ -52,10 +59,11 @@ struct sched_cut sched_piece(const struct sched *s, size_t n, size_t j,
 {
 	struct sched_cut none = {0};
 
-	if (s->bytewise) {
-		*start = j;
-		*end = n > 1 ? j + 1 : n;
-		none.at = (uint32_t)j;
+	if (s->every) {
+		size_t k = s->every;
+		*start = j * k;
+		*end = *start + k < n ? *start + k : n;
+		none.at = (uint32_t)*start;
 		return none;
 	}
 	*start = j == 0 ? 0 : s->cuts[j - 1].at;
@@ -75,7 +83,7 @@ void sched_add(struct sched *s, uint32_t at, uint16_t delay_ms, bool idle)
 void sched_copy(struct sched *dst, const struct sched *src)
 {
 	sched_clear(dst);
-	dst->bytewise = src->bytewise;
+	dst->every = src->every;
 	for (size_t i = 0; i < src->ncuts; i++)
 		sched_add(dst, src->cuts[i].at, src->cuts[i].delay_ms,
 			  src->cuts[i].idle);
@@ -146,8 +154,10 @@ void sched_format(const struct sched *s, struct strbuf *out)
 {
 	char cut[CUT_TEXT_MAX];
 
-	if (s->bytewise)
+	if (s->every == 1)
 		sb_adds(out, "bytes");
+	else if (s->every)
+		sb_addf(out, "every:%u", s->every);
 	else if (s->ncuts == 0)
 		sb_adds(out, "none");
 	for (size_t i = 0; i < s->ncuts; i++)
@@ -159,8 +169,10 @@ size_t sched_format_buf(const struct sched *s, char *out, size_t size)
 	char cut[CUT_TEXT_MAX];
 	size_t len = 0;
 
-	if (s->bytewise || s->ncuts == 0)
-		return (size_t)snprintf(out, size, s->bytewise ? "bytes" : "none");
+	if (s->every > 1)
+		return (size_t)snprintf(out, size, "every:%u", s->every);
+	if (s->every || s->ncuts == 0)
+		return (size_t)snprintf(out, size, s->every ? "bytes" : "none");
 	for (size_t i = 0; i < s->ncuts; i++) {
 		size_t n = cut_text(s, i, cut);
 		if (len < size) /* what fits, as snprintf cuts short */
@@ -199,6 +211,17 @@ bool sched_parse(struct sched *s, const char *text, size_t n,
 		return true;
 	if (strcmp(text, "bytes") == 0) {
 		sched_bytewise(s);
+		return true;
+	}
+	if (strncmp(text, "every:", 6) == 0) {
+		unsigned long k;
+		p += 6;
+		if (!parse_uint(&p, UINT32_MAX, &k) || *p || k == 0) {
+			sb_addf(err, "'%s': every:K needs a piece size K > 0",
+				text);
+			return false;
+		}
+		sched_every(s, (uint32_t)k);
 		return true;
 	}
 	for (;;) {

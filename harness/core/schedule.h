@@ -9,8 +9,9 @@
  *
  * Text form, used in reports, reproduce commands and case files:
  *   "none"            one piece
- *   "bytes"           every byte its own piece (no list: a long stream's
- *                     byte-wise run costs no memory per byte)
+ *   "bytes"           every byte its own piece
+ *   "every:3"         pieces of 3 bytes (no list of cuts behind these two:
+ *                     a long stream's fine schedule costs no memory)
  *   "12,13"           pieces [0,12) [12,13) [13,n)
  *   "12i,30@50"       an idle step before the piece at 12; 50 ms before 30
  */
@@ -32,18 +33,19 @@ struct sched_cut {
 struct sched {
 	struct sched_cut *cuts;
 	size_t ncuts, cap;
-	bool bytewise; /* a cut at every offset 1..n-1; cuts[] unused */
+	uint32_t every; /* k > 0: a cut at every multiple of k; cuts[] unused */
 };
 
 void sched_free(struct sched *s);
 void sched_clear(struct sched *s);
 void sched_copy(struct sched *dst, const struct sched *src);
 /* Append a cut; callers add them in increasing order (to a schedule that
- * is not bytewise: sched_expand it first). */
+ * is not "every": sched_expand it first). */
 void sched_add(struct sched *s, uint32_t at, uint16_t delay_ms, bool idle);
-/* Every byte its own piece. */
+/* Pieces of k bytes (k > 0); sched_bytewise: of one. */
+void sched_every(struct sched *s, uint32_t k);
 void sched_bytewise(struct sched *s);
-/* Write a bytewise schedule of an n-byte stream out as its cuts, for code
+/* Write an "every" schedule of an n-byte stream out as its cuts, for code
  * that edits them; other schedules are left as they are. */
 void sched_expand(struct sched *s, size_t n);
 /* Pieces of an n-byte stream under s (at least 1), and piece j's bounds

@@ -320,6 +320,7 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 			first = false;
 		if (usable && in->pinned)
 			run_family(&c, CHK_F_PINNED, r, from);
+		bool spread = false;
 		for (unsigned fam = 0;
 		     usable && !r->error.len && fam < CHK_F_COUNT; fam++) {
 			const struct chk_family_row *row = chk_family_row(fam);
@@ -330,6 +331,8 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 				r->stats.budget_hit = true;
 				break;
 			}
+			if (row->cap == CHK_CAP_SPREAD && n > o->every_max)
+				spread = true;
 			if (row->cap == CHK_CAP_PAIRS && n > o->pairs_max) {
 				r->stats.capped_pairs++;
 				continue;
@@ -341,6 +344,7 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 			}
 			run_family(&c, (enum chk_family_id)fam, r, from);
 		}
+		r->stats.capped_spread += spread;
 		/* Without its adapter every later run fails: the failure
 		 * that ended it stands, unshrunk, and the run stops. */
 		struct strbuf why = {0};

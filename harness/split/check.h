@@ -23,8 +23,9 @@ enum chk_shape { CHK_PUSH, CHK_FD };
 #define CHK_ON_FD   (1u << CHK_FD)
 #define CHK_ON_BOTH (CHK_ON_PUSH | CHK_ON_FD)
 
-/* The option that bounds a family: streams longer than it skip it. */
-enum chk_cap { CHK_CAP_NONE, CHK_CAP_PAIRS, CHK_CAP_EXHAUSTIVE };
+/* The option that bounds a family: streams longer than it skip it; or,
+ * CHK_CAP_SPREAD, run it at offsets spread over the stream (--every-max). */
+enum chk_cap { CHK_CAP_NONE, CHK_CAP_PAIRS, CHK_CAP_EXHAUSTIVE, CHK_CAP_SPREAD };
 
 /* Schedule families and the other checks, one row each, in the order they
  * run: X(ID, name, shapes, min_len, cap, schedules, what). min_len: a
@@ -32,11 +33,11 @@ enum chk_cap { CHK_CAP_NONE, CHK_CAP_PAIRS, CHK_CAP_EXHAUSTIVE };
  * and reproduced by --cuts; otherwise the family is rerun whole. Its run
  * function is fam_<name> in check.c. */
 #define CHK_FAMILIES(X)                                                     \
-	X(SINGLE, single, CHK_ON_BOTH, 2, CHK_CAP_NONE, true,               \
+	X(SINGLE, single, CHK_ON_BOTH, 2, CHK_CAP_SPREAD, true,               \
 	  "every single cut")                                               \
-	X(IDLE, idle, CHK_ON_PUSH, 2, CHK_CAP_NONE, true,                   \
+	X(IDLE, idle, CHK_ON_PUSH, 2, CHK_CAP_SPREAD, true,                   \
 	  "a zero-length feed at every cut")                                \
-	X(UNIFORM, uniform, CHK_ON_BOTH, 2, CHK_CAP_NONE, true,             \
+	X(UNIFORM, uniform, CHK_ON_BOTH, 2, CHK_CAP_SPREAD, true,             \
 	  "pieces of k bytes, k = 1..n-1")                                  \
 	X(PAIRS, pairs, CHK_ON_BOTH, 2, CHK_CAP_PAIRS, true,                \
 	  "every pair of cuts")                                             \
@@ -46,7 +47,7 @@ enum chk_cap { CHK_CAP_NONE, CHK_CAP_PAIRS, CHK_CAP_EXHAUSTIVE };
 	  "seeded random cuts, biased")                                     \
 	X(DELAYS, delays, CHK_ON_FD, 2, CHK_CAP_NONE, true,                 \
 	  "real pauses at line ends")                                       \
-	X(PREFIX, prefix, CHK_ON_BOTH, 0, CHK_CAP_NONE, false,              \
+	X(PREFIX, prefix, CHK_ON_BOTH, 0, CHK_CAP_SPREAD, false,              \
 	  "end of input after every prefix")                                \
 	X(REENTRANT, reentrant, CHK_ON_PUSH, 0, CHK_CAP_NONE, false,        \
 	  "two instances interleaved; reuse after reset")                   \
@@ -158,6 +159,8 @@ struct chk_opts {
 	struct run_opts run;
 	size_t pairs_max;      /* streams longer than this skip pairs */
 	size_t exhaustive_max; /* streams up to this get all partitions */
+	size_t every_max;      /* longer streams: CHK_CAP_SPREAD families at
+				* SRH_SPREAD_OFFSETS offsets, not all */
 	size_t random_count;   /* random schedules per stream */
 	size_t random_max_cuts;
 	uint64_t seed;
@@ -204,6 +207,7 @@ struct chk_failure {
 /* Counters for the summary. */
 struct chk_stats {
 	uint64_t schedules; /* schedules and single checks run */
+	uint64_t capped_spread; /* stream shapes run at spread offsets */
 	uint64_t capped_pairs, capped_exhaustive; /* streams whose family a
 						     size cap skipped */
 	bool budget_hit;

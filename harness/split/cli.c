@@ -48,6 +48,8 @@ static const char usage[] =
 	"  --no-differential  do not compare with the reference parser\n"
 	"  --pairs-max N      pairs of cuts for streams up to N bytes (" SRH_STR(SRH_PAIRS_MAX) ")\n"
 	"  --exhaustive-max N all partitions up to N bytes (12)\n"
+	"  --every-max N      single, idle, uniform, prefix at every offset\n"
+	"                     up to N bytes (" SRH_STR(SRH_EVERY_MAX) "); longer: " SRH_STR(SRH_SPREAD_OFFSETS) " spread over it\n"
 	"  --random N         random schedules per stream (" SRH_STR(SRH_RANDOM) ")\n"
 	"  --quick            fewer of both: --pairs-max " SRH_STR(SRH_QUICK_PAIRS_MAX) " --random " SRH_STR(SRH_QUICK_RANDOM) ",\n"
 	"                     the corpus budget of the tests and of ./run\n"
@@ -167,6 +169,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		O_CUTS,
 		O_FAMILIES,
 		O_PAIRS,
+		O_EVERY,
 		O_EXH,
 		O_RANDOM,
 		O_RANDOM_CUTS,
@@ -202,6 +205,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		{"cuts", required_argument, NULL, O_CUTS},
 		{"families", required_argument, NULL, O_FAMILIES},
 		{"pairs-max", required_argument, NULL, O_PAIRS},
+		{"every-max", required_argument, NULL, O_EVERY},
 		{"exhaustive-max", required_argument, NULL, O_EXH},
 		{"random", required_argument, NULL, O_RANDOM},
 		{"random-cuts", required_argument, NULL, O_RANDOM_CUTS},
@@ -267,6 +271,10 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		case O_PAIRS:
 			ok = parse_num(optarg, 1u << 20, &v);
 			o->pairs_max = (size_t)v;
+			break;
+		case O_EVERY:
+			ok = parse_num(optarg, SRH_INPUT_MAX, &v);
+			o->every_max = (size_t)v;
 			break;
 		case O_EXH:
 			ok = parse_num(optarg, 24, &v);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "check_impl.h"
 #include "defaults.h"
 
@@ -82,14 +83,65 @@ static bool visit(struct chk_ctx *c, const struct sched *s)
 /* ---- families, run inside a child ----------------------------------------
  */
 
+static int by_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The offsets in [lo, hi] a CHK_CAP_SPREAD family visits, ascending: all
+ * of them up to --every-max bytes of stream; beyond, lo, hi and some
+ * SRH_SPREAD_OFFSETS around spots spread evenly over the stream: each
+ * spot, and the next line end's bytes (before and after CR and LF, and
+ * after the next line's code and separator), where bugs live. */
+static size_t offsets(const struct chk_ctx *c, size_t lo, size_t hi,
+		      size_t **out)
+{
+	size_t k = 0;
+
+	if (hi < lo)
+		return 0;
+	if (c->n <= c->o->every_max) {
+		*out = srh_realloc(NULL, hi - lo + 1, sizeof **out);
+		for (size_t at = lo; at <= hi; at++)
+			(*out)[k++] = at;
+		return k;
+	}
+	size_t spots = SRH_SPREAD_OFFSETS / 6, span = hi - lo;
+	*out = srh_realloc(NULL, spots * 6 + 2, sizeof **out);
+	(*out)[k++] = lo;
+	(*out)[k++] = hi;
+	for (size_t i = 0; i < spots; i++) {
+		size_t at = lo + (size_t)((unsigned long long)span * i / spots);
+		(*out)[k++] = at;
+		const unsigned char *lf = memchr(c->in + at, '\n', c->n - at);
+		if (!lf)
+			continue;
+		size_t q = (size_t)(lf - c->in);
+		const size_t near[] = {q - 1, q, q + 1, q + 4, q + 5};
+		for (size_t j = 0; j < 5; j++)
+			if (near[j] >= lo && near[j] <= hi)
+				(*out)[k++] = near[j];
+	}
+	qsort(*out, k, sizeof **out, by_size);
+	size_t u = 0;
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || (*out)[u - 1] != (*out)[i])
+			(*out)[u++] = (*out)[i];
+	return u;
+}
+
 static void single_cuts(struct chk_ctx *c, bool idle)
 {
-	for (size_t at = 1; at < c->n; at++) {
+	size_t *at = NULL, m = c->n > 1 ? offsets(c, 1, c->n - 1, &at) : 0;
+
+	for (size_t i = 0; i < m; i++) {
 		sched_clear(&c->sched);
-		sched_add(&c->sched, (uint32_t)at, 0, idle);
+		sched_add(&c->sched, (uint32_t)at[i], 0, idle);
 		if (!visit(c, &c->sched))
-			return;
+			break;
 	}
+	free(at);
 }
 
 static void fam_single(struct chk_ctx *c)
@@ -114,12 +166,20 @@ static void fam_pairs(struct chk_ctx *c)
 		}
 }
 
+/* Beyond --every-max: k = 1..7, the powers of two, and 511 and 513 (a
+ * line limit's edges), as each k feeds the stream in n/k pieces. */
+static bool uniform_k(const struct chk_ctx *c, size_t k)
+{
+	return c->n <= c->o->every_max || k < 8 || (k & (k - 1)) == 0 ||
+	       k == 511 || k == 513;
+}
+
 static void fam_uniform(struct chk_ctx *c)
 {
 	for (size_t k = 1; k < c->n; k++) {
-		sched_clear(&c->sched);
-		for (size_t at = k; at < c->n; at += k)
-			sched_add(&c->sched, (uint32_t)at, 0, false);
+		if (!uniform_k(c, k))
+			continue;
+		sched_every(&c->sched, (uint32_t)k);
 		if (!visit(c, &c->sched))
 			return;
 	}
@@ -321,9 +381,10 @@ static bool prefix_fine(struct chk_ctx *c, size_t p, struct strbuf *want)
 
 static void fam_prefix(struct chk_ctx *c)
 {
-	size_t max = prefix_max(c);
+	size_t *at = NULL, m = offsets(c, 0, prefix_max(c), &at);
 
-	for (size_t p = 0; p <= max; p++) {
+	for (size_t i = 0; i < m; i++) {
+		size_t p = at[i];
 		struct strbuf want = {0};
 		chk_set_current(c, "prefix", NULL, (long)p);
 		c->sh->progress++;
@@ -334,8 +395,9 @@ static void fam_prefix(struct chk_ctx *c)
 				   "the stream was cut after this prefix");
 		sb_free(&want);
 		if (!ok)
-			return;
+			break;
 	}
+	free(at);
 }
 
 static void fam_reentrant(struct chk_ctx *c)

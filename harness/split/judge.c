@@ -45,8 +45,10 @@ static uint64_t due(const struct sched *s, size_t n, uint64_t e)
 {
 	if (e == TR_FED_EOF)
 		return e;
-	if (s->bytewise) /* the first cut at e or after */
-		return e == 0 && n > 1 ? 1 : e < n ? e : n;
+	if (s->every) { /* the first cut at e or after */
+		uint64_t k = s->every, at = e == 0 ? k : (e + k - 1) / k * k;
+		return at < n ? at : n;
+	}
 	for (size_t i = 0; i < s->ncuts; i++)
 		if (s->cuts[i].at >= e)
 			return s->cuts[i].at;

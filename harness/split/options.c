@@ -67,6 +67,7 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	o->run.beat = NULL;
 	o->pairs_max = SRH_PAIRS_MAX;
 	o->exhaustive_max = 12;
+	o->every_max = SRH_EVERY_MAX;
 	o->random_count = SRH_RANDOM;
 	o->random_max_cuts = 8;
 	o->seed = 1;

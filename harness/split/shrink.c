@@ -330,7 +330,7 @@ static bool without(struct shrinker *k, size_t a, size_t b)
 
 	memcpy(in, bytes(f), a);
 	memcpy(in + a, bytes(f) + b, n - b);
-	s.bytewise = f->sched.bytewise; /* still every byte */
+	s.every = f->sched.every; /* still pieces of that size */
 	for (size_t i = 0; i < f->sched.ncuts; i++) {
 		struct sched_cut c = f->sched.cuts[i];
 		size_t at = c.at <= a ? c.at : c.at >= b ? c.at - (b - a) : a;

@@ -67,6 +67,12 @@ static void summary(const struct cli *cli, const struct chk_result *r,
 				printf(" %s %zu", chk_oracle_name(i), by[i]);
 		printf("\n");
 	}
+	if (r->stats.capped_spread)
+		printf("  capped: single, idle, uniform and prefix at %u offsets "
+		       "spread over each of %llu stream shape(s) longer than "
+		       "%zu bytes, not at every one (--every-max)\n",
+		       SRH_SPREAD_OFFSETS,
+		       (unsigned long long)r->stats.capped_spread, o->every_max);
 	if (r->stats.capped_pairs)
 		printf("  capped: pairs of cuts skipped for %llu stream "
 		       "shape(s) longer than %zu bytes (--pairs-max)\n",
@@ -200,14 +206,15 @@ static bool write_json(const struct cli *cli, const struct chk_result *r,
 		",\"seed\":%llu,\"streams\":%zu,"
 		"\"inputs\":%zu,\"stopped_by\":%s%s%s,"
 		"\"schedules\":%llu,\"seconds\":%.6f,\"capped_pairs\":%llu,"
-		"\"capped_exhaustive\":%llu,\"budget_hit\":%s,\"failures\":[",
+		"\"capped_exhaustive\":%llu,\"capped_spread\":%llu,"
+		"\"budget_hit\":%s,\"failures\":[",
 		(unsigned long long)cli->o.seed, ninputs, total,
 		stopped ? "\"" : "", stopped ? stopped : "null",
 		stopped ? "\"" : "", (unsigned long long)st->schedules,
 		chk_now() - cli->o.start_s,
 		(unsigned long long)st->capped_pairs,
 		(unsigned long long)st->capped_exhaustive,
-		st->budget_hit ? "true" : "false");
+		(unsigned long long)st->capped_spread, st->budget_hit ? "true" : "false");
 	for (size_t i = 0; i < r->nfail; i++) {
 		if (i)
 			sb_adds(&j, ",");

@@ -785,9 +785,9 @@ int main(int argc, char **argv)
 	struct sched given = {0}, sc = {0};
 	bool cuts_ok = !cli.cuts ||
 		       sched_parse(&given, cli.cuts, (size_t)~0u >> 1, &err);
-	if (cuts_ok && given.bytewise) {
-		sb_adds(&err, "'bytes': give the offsets (the server's stream "
-			      "is known only once the client runs)");
+	if (cuts_ok && given.every) {
+		sb_addf(&err, "'%s': give the offsets (the server's stream "
+			      "is known only once the client runs)", cli.cuts);
 		cuts_ok = false;
 	}
 	if (!cuts_ok) {
