@@ -26,6 +26,8 @@ the exact exit status and what it prints.
   - a subject or a wire client leaving setsid'd processes behind: none
     outlives the run;
   - an adapter that ignores SIGTERM: ended with the run;
+  - an adapter writing garbage: FAIL contract, not a crash, not shrunk;
+    one that stops answering: FAIL hang naming the adapter;
   - a subject leaking 4 MiB a feed: FAIL memory at --memory-limit; the
     harness's own memory on a 400 KB stream not counted against it;
   - usage and input errors: exit 2, with no leak under LeakSanitizer;
@@ -508,6 +510,40 @@ def main():
               f"an adapter exiting mid-run: the harness's error naming its "
               f"exit status, nothing shrunk, exit 2 (exit {p.returncode})",
               p.stdout[-600:] + p.stderr[-400:])
+
+    # An adapter that writes garbage for a transcript (from its 4th
+    # stream on): the adapter's breach of the protocol, verdict contract,
+    # not the parser's crash, and not shrunk; one that stops answering:
+    # a hang that says smtp-split was waiting for the adapter.
+    for name, act, verdict, said in (
+            ("garbage", "return 'bogus line\\n'", "contract",
+             "the adapter broke the protocol"),
+            ("silent", "time.sleep(3600)", "hang",
+             "waiting for the adapter's answer, which never came")):
+        with tempfile.TemporaryDirectory() as tmp:
+            script = os.path.join(tmp, f"{name}_adapter.py")
+            with open(script, "w") as f:
+                f.write("import os, sys, time\n"
+                        f"sys.path.insert(0, {os.path.join(ROOT, 'harness', 'adapters')!r})\n"
+                        "import smtplib_adapter as a\n"
+                        "real, seen = a.transcript, [0]\n"
+                        "def counted(raw):\n"
+                        "    seen[0] += 1\n"
+                        "    if seen[0] > 3:\n"
+                        f"        {act}\n"
+                        "    return real(raw)\n"
+                        "a.transcript = counted\n"
+                        "sys.exit(a.main())\n")
+            p = run("--subject", f"adapter:{sys.executable} {script}",
+                    "--deadline", "500", "--stream",
+                    "250-a\\r\\n250 c\\r\\n")
+            check(p.returncode == 1 and f"FAIL {verdict}" in p.stdout and
+                  said in p.stdout and "FAIL crash" not in p.stdout and
+                  (verdict != "contract" or "shrunk" not in p.stdout),
+                  f"an adapter that turns {name}: FAIL {verdict}, saying "
+                  f"so, exit 1 (exit {p.returncode})",
+                  p.stdout[-900:] + p.stderr[-400:])
+            subprocess.run(["pkill", "-KILL", "-f", script])
 
     # Usage and input errors exit 2 in the sanitizer builds too: no leak
     # on their paths for LeakSanitizer to turn into exit 1.

@@ -85,7 +85,7 @@ static void sandbox_failure(struct chk_ctx *c, const struct sbx_result *res,
 			    enum chk_family_id fam, struct chk_result *r,
 			    size_t from)
 {
-	enum chk_oracle o = chk_oracle_of(res->outcome);
+	enum chk_oracle o = chk_oracle_of(c, res);
 	if (have(r, from, o, c->shape))
 		return;
 	struct chk_failure *f = chk_add_failure(r, c->o, o, c->shape, fam);

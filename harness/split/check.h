@@ -122,7 +122,7 @@ enum chk_judged { CHK_BY_RUN, CHK_BY_SCHEDULE, CHK_BY_ANSWER, CHK_BY_CHECK };
 	  "the work grew faster than the bytes under small pieces")        \
 	X(CONTRACT, "contract", CHK_BY_CHECK, false,                       \
 	  "what the subject reported breaks the subject contract (fuzz "   \
-	  "targets)")                                                      \
+	  "targets), or its adapter broke the adapter protocol")           \
 	X(EXPECTED, "expected", CHK_BY_CHECK, false,                       \
 	  "the transcript differs from the expected one kept beside the "  \
 	  "input")                                                         \

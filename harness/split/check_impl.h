@@ -22,11 +22,13 @@ struct chk_failure *chk_add_failure(struct chk_result *r,
 				    enum chk_family_id family);
 
 /* The limits of a child running c's stream, and the oracle of a child
- * that broke one (crash when it died). */
+ * that broke one (crash when it died; contract when the adapter subject
+ * ended it for a breach of the protocol). */
 struct sbx_limits chk_limits(const struct chk_ctx *c);
-enum chk_oracle chk_oracle_of(enum sbx_outcome outcome);
+enum chk_oracle chk_oracle_of(const struct chk_ctx *c,
+			      const struct sbx_result *res);
 /* A child's end for a report: a hang as the user's --deadline (the run
- * allowed it a little slack). */
+ * allowed it a little slack); an adapter's part in it said. */
 void chk_describe(const struct chk_ctx *c, const struct sbx_result *res,
 		  struct strbuf *out);
 

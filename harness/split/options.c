@@ -12,6 +12,7 @@
 
 #include "check_impl.h"
 #include "defaults.h"
+#include "subjects.h"
 
 static const struct {
 	const char *name, *what;
@@ -115,15 +116,31 @@ void chk_describe(const struct chk_ctx *c, const struct sbx_result *res,
 		  struct strbuf *out)
 {
 	struct sbx_limits l = chk_limits(c);
+	enum chk_oracle o = chk_oracle_of(c, res);
+
 	l.stall_ms = c->o->deadline_ms;
+	if (o == CHK_O_CONTRACT)
+		sb_adds(out, "the adapter broke the protocol (its stderr "
+			     "below): the adapter's bug, not the parser's; ");
 	sbx_describe(res, &l, out);
+	if (o == CHK_O_HANG && c->o->subject == &srh_adapter_subject)
+		sb_adds(out, "; smtp-split was waiting for the adapter's "
+			     "answer, which never came (its parser hangs, or "
+			     "the adapter never writes back)");
 }
 
-enum chk_oracle chk_oracle_of(enum sbx_outcome outcome)
+enum chk_oracle chk_oracle_of(const struct chk_ctx *c,
+			      const struct sbx_result *res)
 {
-	return outcome == SBX_HANG     ? CHK_O_HANG
-	       : outcome == SBX_MEMORY ? CHK_O_MEMORY
-				       : CHK_O_CRASH;
+	/* Only the adapter subject's own code exits with this status in an
+	 * adapter's child: what the adapter wrote broke the protocol. */
+	if (c->o->subject == &srh_adapter_subject &&
+	    res->outcome == SBX_CRASH && !res->signal &&
+	    res->status == SRH_ADAPTER_BREACH)
+		return CHK_O_CONTRACT;
+	return res->outcome == SBX_HANG	    ? CHK_O_HANG
+	       : res->outcome == SBX_MEMORY ? CHK_O_MEMORY
+					    : CHK_O_CRASH;
 }
 
 bool chk_over_budget(const struct chk_opts *o)

@@ -140,7 +140,7 @@ static void evaluate(struct chk_ctx *c, const unsigned char *in, size_t n,
 		v->oracle =
 			CHK_O_COUNT; /* no verdict: the candidate is kept out */
 	} else {
-		v->oracle = chk_oracle_of(res.outcome);
+		v->oracle = chk_oracle_of(c, &res);
 		chk_describe(c, &res, &v->detail);
 		sb_add(&v->log, res.log.s, res.log.len);
 	}

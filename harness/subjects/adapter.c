@@ -47,7 +47,7 @@ static void give_up(const char *what, const char *why)
 {
 	fprintf(stderr, "smtp-split: adapter: %s%s%s\n", what, why ? ": " : "",
 		why ? why : "");
-	_exit(3);
+	_exit(SRH_ADAPTER_BREACH);
 }
 
 /* The socket's address: "@name" is Linux's abstract namespace, which

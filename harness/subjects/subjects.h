@@ -16,6 +16,10 @@ extern const struct srh_subject srh_reference_subject;
  * command (through /bin/sh) with fd 3 listening, and point the adapter
  * subject at it. The process ends when this one does. */
 extern const struct srh_subject srh_adapter_subject;
+/* The exit status of a run whose adapter broke the protocol (garbage for
+ * a transcript, a closed connection): the adapter's bug, not a crash of
+ * the parser, and not worth shrinking. */
+#define SRH_ADAPTER_BREACH 3
 /* Start the adapter process for "adapter:COMMAND" (its pid in *pid) and
  * check it answers; false with the reason in err. srh_adapter_stop() ends
  * it: SIGTERM, then SIGKILL to its process group after a second, as an
