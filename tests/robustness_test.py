@@ -24,7 +24,7 @@ the exact exit status and what it prints.
     files are on disk;
   - SIGINT after the first finding: the report and case files written;
   - a subject or a wire client leaving setsid'd processes behind: none
-    outlives the run;
+    outlives the run, nor one a client left when killed at the deadline;
   - an adapter that ignores SIGTERM: ended with the run;
   - an adapter writing garbage: FAIL contract, not a crash, not shrunk;
     one that stops answering: FAIL hang naming the adapter;
@@ -516,7 +516,7 @@ def main():
     # not the parser's crash, and not shrunk; one that stops answering:
     # a hang that says smtp-split was waiting for the adapter.
     for name, act, verdict, said in (
-            ("garbage", "return 'bogus line\\n'", "contract",
+            ("garbage", "return 'bogus line\\n', False", "contract",
              "the adapter broke the protocol"),
             ("silent", "time.sleep(3600)", "hang",
              "waiting for the adapter's answer, which never came")):
@@ -619,6 +619,25 @@ def main():
         check(p.returncode == 0 and left == 0,
               f"a client leaving a setsid'd sleeper: none outlives "
               f"smtp-torture ({left} left, exit {p.returncode})",
+              p.stdout[-300:] + p.stderr[-300:])
+        if left:
+            subprocess.run(["pkill", "-KILL", "-f", marker])
+        # One that finishes its session, then spins, with a setsid'd
+        # sleeper: killed at the deadline with all it started, and the
+        # hang is a finding (exit 1), not a pass.
+        marker = f"srh-client-spinner-{os.getpid()}"
+        client = ["bash", "-c", f'setsid bash -c "exec -a {marker} sleep '
+                  f'300" & "$@"; while :; do :; done', "client", *naive]
+        p = subprocess.run([torture, "--quiet", "--scenario", base,
+                            "--families", "scripted", "--deadline", "1500",
+                            "--", *client],
+                           capture_output=True, text=True, timeout=120)
+        left = processes(lambda c: c.startswith(marker.encode()))
+        check(p.returncode == 1 and left == 0 and
+              "the one-piece run hung" in p.stdout,
+              f"a client spinning after its session, with a setsid'd "
+              f"sleeper: killed at the deadline, none left, exit 1 ({left} "
+              f"left, exit {p.returncode})",
               p.stdout[-300:] + p.stderr[-300:])
         if left:
             subprocess.run(["pkill", "-KILL", "-f", marker])

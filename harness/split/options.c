@@ -119,9 +119,12 @@ void chk_describe(const struct chk_ctx *c, const struct sbx_result *res,
 	enum chk_oracle o = chk_oracle_of(c, res);
 
 	l.stall_ms = c->o->deadline_ms;
-	if (o == CHK_O_CONTRACT)
-		sb_adds(out, "the adapter broke the protocol (its stderr "
-			     "below): the adapter's bug, not the parser's; ");
+	if (o == CHK_O_CONTRACT) { /* not "exit status 3" */
+		sb_adds(out, "the adapter broke the protocol (what, in its "
+			     "stderr below): the adapter's bug, not the "
+			     "parser's");
+		return;
+	}
 	sbx_describe(res, &l, out);
 	if (o == CHK_O_HANG && c->o->subject == &srh_adapter_subject)
 		sb_adds(out, "; smtp-split was waiting for the adapter's "
