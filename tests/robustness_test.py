@@ -74,6 +74,20 @@ def build_subject(folder, name, code):
     return so
 
 
+def example_subject(folder, name, helper, function, call):
+    """examples/my_subject.c with helper (C code) before the function whose
+    signature is given and call as its first statement, built as
+    folder/name.so; (its path, its source)."""
+    with open(os.path.join(ROOT, "examples", "my_subject.c")) as f:
+        code = f.read()
+    head = f"static {function}\n{{"
+    code = code.replace(head, helper + head + "\n\t" + call, 1)
+    return build_subject(folder, name, code), code
+
+
+FEED = "void my_feed(void *self, const unsigned char *buf, size_t len)"
+
+
 def main():
     split = os.path.join(os.path.abspath(sys.argv[1]), "smtp-split")
     check = Checks("robustness_test")
@@ -361,24 +375,17 @@ def main():
     # the right answer (exit 1, the subject's failure), not a crash of an
     # unreadable report.
     with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(ROOT, "examples", "my_subject.c")) as f:
-            code = f.read()
         flood = ("static void flood(struct srh_recorder *rec)\n{\n"
                  "\tstatic int done;\n\tif (done++)\n\t\treturn;\n"
                  "\tfor (long i = 0; i < 2000000; i++) {\n"
                  "\t\tsrh_line(rec, \"x\", 1);\n"
                  "\t\tsrh_reply(rec, 250, NULL);\n\t}\n}\n")
-        code = code.replace("static void my_feed(void *self, const "
-                            "unsigned char *buf, size_t len)\n{\n"
-                            "\tstruct my_parser *p = self;\n",
-                            flood + "static void my_feed(void *self, const "
-                            "unsigned char *buf, size_t len)\n{\n"
-                            "\tstruct my_parser *p = self;\n"
-                            "\tflood(p->rec);\n", 1)
-        so = build_subject(tmp, "flood", code)
+        so, code = example_subject(
+            tmp, "flood", flood, FEED,
+            "flood(((struct my_parser *)self)->rec);")
         p = run("--subject", so, "--families", "none", "--shrink-runs", "0",
                 "--stream", "250 ok\\r\\n")
-        check(p.returncode == 1 and "flood(p->rec);" in code and
+        check(p.returncode == 1 and "flood(((struct" in code and
               "99999 replies reported where the stream answers 1 "
               "command" in p.stdout and "FAIL crash" not in p.stdout and "unreadable" not in
               p.stdout,
@@ -399,12 +406,9 @@ def main():
             f"\t\t\texecl(\"/bin/sleep\", \"{marker}\", \"300\", "
             "(char *)0);\n"
             "\t\t_exit(0);\n\t}\n}\n")
-        with open(os.path.join(ROOT, "examples", "my_subject.c")) as f:
-            code = f.read()
-        code = code.replace("static void *my_create(struct srh_recorder "
-                            "*rec)\n{", escape + "static void *my_create("
-                            "struct srh_recorder *rec)\n{\n\tescape();", 1)
-        so = build_subject(tmp, "escapee", code)
+        so, code = example_subject(
+            tmp, "escapee", escape,
+            "void *my_create(struct srh_recorder *rec)", "escape();")
 
         p = run("--subject", so, "--stream", "250-a\\r\\n250 b\\r\\n")
         left = processes(lambda c: c.startswith(marker.encode()))
@@ -419,20 +423,13 @@ def main():
     # within the limit passes under it, with the harness's own share of a
     # bigger stream not counted against the subject.
     with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(ROOT, "examples", "my_subject.c")) as f:
-            code = f.read()
         leak = ("#include <stdlib.h>\n#include <string.h>\n"
                 "static void leak(void)\n{\n"
                 "\tstatic void *volatile kept; /* not optimized away */\n"
                 "\tchar *p = malloc(4u << 20);\n"
                 "\tif (p)\n\t\tmemset(p, 1, 4u << 20);\n"
                 "\tkept = p;\n}\n")
-        leaky = code.replace("static void my_feed(void *self, const "
-                             "unsigned char *buf, size_t len)\n{",
-                             leak + "static void my_feed(void *self, const "
-                             "unsigned char *buf, size_t len)\n{\n"
-                             "\tleak();", 1)
-        so = build_subject(tmp, "leaky", leaky)
+        so, leaky = example_subject(tmp, "leaky", leak, FEED, "leak();")
         p = run("--subject", so, "--memory-limit", "64", "--shrink-runs",
                 "0", "--stream", "250-a\\r\\n250-b\\r\\n250 c\\r\\n")
         check(p.returncode == 1 and "leak();" in leaky and

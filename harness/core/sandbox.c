@@ -169,7 +169,8 @@ bool sbx_put(struct sbx_shared *sh, const void *data, size_t n)
 void sbx_result_drop(struct sbx_shared *sh)
 {
 	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
-	uintptr_t from = ((uintptr_t)sh->result + ps - 1) & ~(uintptr_t)(ps - 1);
+	uintptr_t from =
+		((uintptr_t)sh->result + ps - 1) & ~(uintptr_t)(ps - 1);
 	uintptr_t to = (uintptr_t)sh->result + sh->result_cap;
 
 	to &= ~(uintptr_t)(ps - 1);

@@ -190,8 +190,7 @@ size_t tr_lines(const struct tr_transcript *t, const struct tr_event *e)
 	return e->text_at;
 }
 
-const char *tr_next_line(const struct tr_transcript *t, size_t *at,
-			 size_t *len)
+const char *tr_next_line(const struct tr_transcript *t, size_t *at, size_t *len)
 {
 	return take_record(t, at, len);
 }

@@ -111,7 +111,8 @@ bool fuzz_well_formed(const struct tr_transcript *t, size_t n,
 			}
 			break;
 		case TR_ERROR:
-			if (tr_offset(e) != SRH_OFFSET_UNKNOWN && tr_offset(e) > n) {
+			if (tr_offset(e) != SRH_OFFSET_UNKNOWN &&
+			    tr_offset(e) > n) {
 				sb_addf(why,
 					"error offset %llu is past the end of "
 					"the %zu-byte stream",

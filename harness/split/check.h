@@ -25,7 +25,12 @@ enum chk_shape { CHK_PUSH, CHK_FD };
 
 /* The option that bounds a family: streams longer than it skip it; or,
  * CHK_CAP_SPREAD, run it at offsets spread over the stream (--every-max). */
-enum chk_cap { CHK_CAP_NONE, CHK_CAP_PAIRS, CHK_CAP_EXHAUSTIVE, CHK_CAP_SPREAD };
+enum chk_cap {
+	CHK_CAP_NONE,
+	CHK_CAP_PAIRS,
+	CHK_CAP_EXHAUSTIVE,
+	CHK_CAP_SPREAD
+};
 
 /* Schedule families and the other checks, one row each, in the order they
  * run: X(ID, name, shapes, min_len, cap, schedules, what). min_len: a
@@ -33,11 +38,11 @@ enum chk_cap { CHK_CAP_NONE, CHK_CAP_PAIRS, CHK_CAP_EXHAUSTIVE, CHK_CAP_SPREAD }
  * and reproduced by --cuts; otherwise the family is rerun whole. Its run
  * function is fam_<name> in check.c. */
 #define CHK_FAMILIES(X)                                                     \
-	X(SINGLE, single, CHK_ON_BOTH, 2, CHK_CAP_SPREAD, true,               \
+	X(SINGLE, single, CHK_ON_BOTH, 2, CHK_CAP_SPREAD, true,             \
 	  "every single cut")                                               \
-	X(IDLE, idle, CHK_ON_PUSH, 2, CHK_CAP_SPREAD, true,                   \
+	X(IDLE, idle, CHK_ON_PUSH, 2, CHK_CAP_SPREAD, true,                 \
 	  "a zero-length feed at every cut")                                \
-	X(UNIFORM, uniform, CHK_ON_BOTH, 2, CHK_CAP_SPREAD, true,             \
+	X(UNIFORM, uniform, CHK_ON_BOTH, 2, CHK_CAP_SPREAD, true,           \
 	  "pieces of k bytes, k = 1..n-1")                                  \
 	X(PAIRS, pairs, CHK_ON_BOTH, 2, CHK_CAP_PAIRS, true,                \
 	  "every pair of cuts")                                             \
@@ -47,7 +52,7 @@ enum chk_cap { CHK_CAP_NONE, CHK_CAP_PAIRS, CHK_CAP_EXHAUSTIVE, CHK_CAP_SPREAD }
 	  "seeded random cuts, biased")                                     \
 	X(DELAYS, delays, CHK_ON_FD, 2, CHK_CAP_NONE, true,                 \
 	  "real pauses at line ends")                                       \
-	X(PREFIX, prefix, CHK_ON_BOTH, 0, CHK_CAP_SPREAD, false,              \
+	X(PREFIX, prefix, CHK_ON_BOTH, 0, CHK_CAP_SPREAD, false,            \
 	  "end of input after every prefix")                                \
 	X(REENTRANT, reentrant, CHK_ON_PUSH, 0, CHK_CAP_NONE, false,        \
 	  "two instances interleaved; reuse after reset")                   \
@@ -206,7 +211,7 @@ struct chk_failure {
 
 /* Counters for the summary. */
 struct chk_stats {
-	uint64_t schedules; /* schedules and single checks run */
+	uint64_t schedules;	/* schedules and single checks run */
 	uint64_t capped_spread; /* stream shapes run at spread offsets */
 	uint64_t capped_pairs, capped_exhaustive; /* streams whose family a
 						     size cap skipped */

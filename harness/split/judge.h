@@ -31,7 +31,7 @@ struct chk_ctx {
 	uint32_t *due;
 	size_t ndue;
 	bool tags_ok;
-	uint32_t *ends;			 /* reply ends by lenient framing */
+	uint32_t *ends; /* reply ends by lenient framing */
 	size_t nends;
 	size_t framing_err;    /* offset where framing failed, or n */
 	struct sbx_shared *sh; /* the child's result area, or NULL */

@@ -220,8 +220,7 @@ void report_failure(const struct chk_opts *o, const char *input,
 	} else if (f->oracle != CHK_O_EXPECTED) {
 		sb_adds(out, "  cuts:     ");
 		sched_format(&f->sched, out);
-		if (ncuts <= 16 &&
-		    f->stream.len <= REPORT_STREAM_MAX / 4) {
+		if (ncuts <= 16 && f->stream.len <= REPORT_STREAM_MAX / 4) {
 			sb_adds(out, "\n  pieces:   ");
 			pieces(f, out);
 		}

@@ -68,11 +68,13 @@ static void summary(const struct cli *cli, const struct chk_result *r,
 		printf("\n");
 	}
 	if (r->stats.capped_spread)
-		printf("  capped: single, idle, uniform and prefix at %u offsets "
+		printf("  capped: single, idle, uniform and prefix at %u "
+		       "offsets "
 		       "spread over each of %llu stream shape(s) longer than "
 		       "%zu bytes, not at every one (--every-max)\n",
 		       SRH_SPREAD_OFFSETS,
-		       (unsigned long long)r->stats.capped_spread, o->every_max);
+		       (unsigned long long)r->stats.capped_spread,
+		       o->every_max);
 	if (r->stats.capped_pairs)
 		printf("  capped: pairs of cuts skipped for %llu stream "
 		       "shape(s) longer than %zu bytes (--pairs-max)\n",
@@ -214,7 +216,8 @@ static bool write_json(const struct cli *cli, const struct chk_result *r,
 		chk_now() - cli->o.start_s,
 		(unsigned long long)st->capped_pairs,
 		(unsigned long long)st->capped_exhaustive,
-		(unsigned long long)st->capped_spread, st->budget_hit ? "true" : "false");
+		(unsigned long long)st->capped_spread,
+		st->budget_hit ? "true" : "false");
 	for (size_t i = 0; i < r->nfail; i++) {
 		if (i)
 			sb_adds(&j, ",");

@@ -786,8 +786,10 @@ int main(int argc, char **argv)
 	bool cuts_ok = !cli.cuts ||
 		       sched_parse(&given, cli.cuts, (size_t)~0u >> 1, &err);
 	if (cuts_ok && given.every) {
-		sb_addf(&err, "'%s': give the offsets (the server's stream "
-			      "is known only once the client runs)", cli.cuts);
+		sb_addf(&err,
+			"'%s': give the offsets (the server's stream "
+			"is known only once the client runs)",
+			cli.cuts);
 		cuts_ok = false;
 	}
 	if (!cuts_ok) {
