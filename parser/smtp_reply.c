@@ -238,6 +238,14 @@ void srp_reset(struct srp_parser *p)
 	p->cfg = cfg;
 	p->state = ST_CODE1;
 	p->line.text = p->buf;
+	/* Invalid limits stay an error: parsing with them would write past
+	 * the line buffer. */
+	if (!config_valid(&p->cfg)) {
+		p->state = ST_ERROR;
+		p->error.code = SRP_E_CONFIG;
+		p->error.line = 1;
+		p->error.reply_line = 1;
+	}
 }
 
 void srp_copy(struct srp_parser *dst, const struct srp_parser *src)
@@ -260,13 +268,7 @@ enum srp_err srp_init(struct srp_parser *p, const struct srp_config *cfg)
 		p->cfg = *cfg;
 	else
 		srp_config_init(&p->cfg);
-	srp_reset(p);
-	if (!config_valid(&p->cfg)) {
-		p->state = ST_ERROR;
-		p->error.code = SRP_E_CONFIG;
-		p->error.line = 1;
-		p->error.reply_line = 1;
-	}
+	srp_reset(p); /* SRP_E_CONFIG when cfg is out of range */
 	return p->error.code;
 }
 

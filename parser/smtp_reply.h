@@ -205,7 +205,8 @@ void srp_config_init(struct srp_config *cfg);
 enum srp_err srp_init(struct srp_parser *p, const struct srp_config *cfg);
 
 /* Forget the stream and any error; keep the configuration. Offsets and
- * line numbers start again from 0 and 1. */
+ * line numbers start again from 0 and 1. A configuration srp_init()
+ * refused stays refused: the parser is back in SRP_E_CONFIG. */
 void srp_reset(struct srp_parser *p);
 
 /*

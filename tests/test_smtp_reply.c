@@ -695,6 +695,16 @@ static void test_config_validation(void **state)
 				 SRP_ERROR);
 		assert_int_equal(srp_finish(&p), SRP_ERROR);
 		assert_int_equal(srp_error(&p)->code, SRP_E_CONFIG);
+		/* And a reset keeps refusing: with its limits a long line
+		 * would be written past the line buffer. */
+		srp_reset(&p);
+		assert_int_equal(srp_error(&p)->code, SRP_E_CONFIG);
+		char line[SRP_LINE_CAPACITY + 16];
+		memset(line, 'x', sizeof line);
+		memcpy(line, "250 ", 4);
+		assert_int_equal(srp_feed(&p, line, sizeof line, &used),
+				 SRP_ERROR);
+		assert_int_equal(used, 0);
 	}
 	srp_config_init(&c);
 	assert_int_equal(c.flags, 0);

@@ -35,6 +35,7 @@
 #include "channel.h"
 #include "check.h"
 #include "guard.h"
+#include "judge.h"
 #include "loader.h"
 #include "report.h"
 #include "runner.h"
@@ -925,6 +926,61 @@ static void test_stop_on(void **state)
 /* ---- the pieces ----------------------------------------------------------
  */
 
+/* One reply "ok" reported after fed bytes, then the end. */
+static void one_reply_at(struct tr_transcript *t, uint32_t fed)
+{
+	tr_init(t);
+	t->fed = fed;
+	srh_line(&t->rec, "ok", 2);
+	srh_reply(&t->rec, 250, NULL);
+	t->fed = TR_FED_EOF;
+	srh_end(&t->rec);
+}
+
+/* Promptness says which way an event was off: early is as wrong as
+ * late, and was once worded "later". */
+static void test_prompt_early_or_late(void **state)
+{
+	(void)state;
+	struct chk_ctx c = {0};
+	struct tr_transcript t;
+	struct sched s = {0};
+	struct strbuf why = {0};
+	uint32_t due[] = {8, TR_FED_EOF}; /* byte by byte: with byte 8 */
+
+	c.n = 8;
+	c.shape = CHK_PUSH;
+	c.tags_ok = true;
+	c.due = due;
+	c.ndue = 2;
+	one_reply_at(&c.t0, 8);
+
+	sched_add(&s, 4, 0, false); /* "250 ok\r\n" as 4 + 4 bytes */
+	one_reply_at(&t, 8);
+	assert_true(chk_tags_fine(&c, &t, &s, &why));
+	tr_free(&t);
+	one_reply_at(&t, 4);
+	assert_false(chk_tags_fine(&c, &t, &s, &why));
+	assert_non_null(strstr(why.s, "event 1 was reported early, after 4 "
+				      "bytes were fed; it was due once 8 "
+				      "were"));
+	tr_free(&t);
+
+	/* due once 4 were, under cuts at 4 and 6, reported with 6 */
+	due[0] = 3;
+	sched_add(&s, 6, 0, false);
+	sb_clear(&why);
+	one_reply_at(&t, 6);
+	assert_false(chk_tags_fine(&c, &t, &s, &why));
+	assert_non_null(strstr(why.s, "event 1 was reported late, after 6 "
+				      "bytes were fed; it was due once 4 "
+				      "were"));
+	tr_free(&t);
+	tr_free(&c.t0);
+	sched_free(&s);
+	sb_free(&why);
+}
+
 static void test_schedule_text(void **state)
 {
 	(void)state;
@@ -1065,6 +1121,7 @@ int main(void)
 		cmocka_unit_test(test_json_report),
 		cmocka_unit_test(test_stop_on),
 		cmocka_unit_test(test_schedule_text),
+		cmocka_unit_test(test_prompt_early_or_late),
 		cmocka_unit_test(test_escape_round_trip),
 		cmocka_unit_test(test_interesting_points),
 	};

@@ -115,7 +115,8 @@ enum chk_judged { CHK_BY_RUN, CHK_BY_SCHEDULE, CHK_BY_ANSWER, CHK_BY_CHECK };
 	X(SPLIT, "split", CHK_BY_SCHEDULE, false,                          \
 	  "the transcript depends on how the stream was cut")              \
 	X(PROMPT, "prompt", CHK_BY_SCHEDULE, true,                         \
-	  "a reply was reported later than the feed that completed it")    \
+	  "an event was reported earlier or later than the feed that "     \
+	  "completed it")                                                  \
 	X(PREFIX, "prefix", CHK_BY_CHECK, false,                           \
 	  "end of input after a prefix gave the wrong replies or no "      \
 	  "truncation error")                                              \

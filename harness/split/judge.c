@@ -103,19 +103,35 @@ bool chk_tags_fine(const struct chk_ctx *c, const struct tr_transcript *t,
 		if (!c->tags_ok || i >= c->ndue)
 			continue;
 		uint64_t want = due(s, c->n, c->due[i]);
-		if (e->fed != want) {
+		if (e->fed == want)
+			continue;
+		/* Which way it was off: early is as wrong as late. */
+		if (e->fed == TR_FED_EOF)
 			sb_addf(why,
-				"event %zu was reported after %llu bytes were "
+				"event %zu was reported late, only by the "
+				"end-of-input call; it was due once %llu bytes "
+				"were fed",
+				i + 1, (unsigned long long)want);
+		else if (want == TR_FED_EOF)
+			sb_addf(why,
+				"event %zu was reported early, after %llu "
+				"bytes "
+				"were fed; it was due only with the end of "
+				"input",
+				i + 1, (unsigned long long)e->fed);
+		else
+			sb_addf(why,
+				"event %zu was reported %s, after %llu bytes "
+				"were "
 				"fed; it was due once %llu were",
-				i + 1, (unsigned long long)e->fed,
+				i + 1, e->fed > want ? "late" : "early",
+				(unsigned long long)e->fed,
 				(unsigned long long)want);
-			return false;
-		}
+		return false;
 	}
 	return true;
 }
 
-/* Every byte its own piece. */
 /* One schedule in the context's shape. */
 void chk_run_one(struct chk_ctx *c, const unsigned char *in, size_t n,
 		 const struct sched *s, struct tr_transcript *t)
