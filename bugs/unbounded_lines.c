@@ -47,10 +47,14 @@ static void ul_feed(void *self, const unsigned char *buf, size_t len)
 			continue;
 		}
 		if (p->len == p->cap) { /* the bug: grow without limit */
-			p->cap = p->cap ? p->cap * 2 : 256;
-			p->line = realloc(p->line, p->cap);
-			if (!p->line)
-				abort();
+			size_t cap = p->cap ? p->cap * 2 : 256;
+			char *line = realloc(p->line, cap);
+			if (!line) {
+				lp_fail(&p->lp, SRH_ERROR_LIMIT, "no memory");
+				return;
+			}
+			p->line = line;
+			p->cap = cap;
 		}
 		p->line[p->len++] = (char)buf[i];
 	}

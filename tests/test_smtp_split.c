@@ -607,7 +607,18 @@ static void test_channel_record(void **state)
 	assert_string_equal(sb_str(&out.sched), "3,5");
 	assert_string_equal(sb_str(&out.expected), "reply 250");
 	assert_string_equal(sb_str(&out.actual), "");
+	assert_int_equal(out.stream.len, 0);
 	chk_record_free(&out);
+
+	/* A stream of the family's own comes back byte for byte. */
+	sh->result_len = 0;
+	sb_add(&in.stream, "250 \0x\r\n", 8);
+	assert_true(chk_record_put(sh, &in));
+	assert_int_equal(chk_record_get(sh, &out), CHK_REC_OK);
+	assert_int_equal(out.stream.len, 8);
+	assert_memory_equal(out.stream.s, "250 \0x\r\n", 8);
+	chk_record_free(&out);
+	sb_clear(&in.stream);
 
 	sh->result_len = 0;
 	for (int i = 0; i < 100; i++)
@@ -981,6 +992,123 @@ static void test_prompt_early_or_late(void **state)
 	sb_free(&why);
 }
 
+/* ---- the resource families: time, memory, alloc, faults -----------------
+ */
+
+static const char two_replies[] = "250-a\r\n250 b\r\n221 bye\r\n";
+
+/* Only the resource families, on a short stream of two replies. */
+static void resource_run(const char *name, unsigned families,
+			 struct chk_opts *o, struct chk_result *r)
+{
+	opts(o, name);
+	o->families = families;
+	run(o, two_replies, r);
+}
+
+static void test_time_family(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	resource_run("reparse_buffer", CHK_TIME, &o, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_TIME);
+	assert_int_equal(f->family, CHK_F_TIME);
+	assert_non_null(strstr(f->detail.s, "CPU time fed byte by byte"));
+	/* Its own long input, not the stream given, at most 64 KiB. */
+	assert_true(f->stream.len > 1000 && f->stream.len <= 65536);
+	/* Right replies however it is cut: nothing else finds it. */
+	assert_int_equal(r.nfail, 1);
+	chk_result_free(&r);
+
+	/* A linear parser passes, and a second stream does not rerun it. */
+	resource_run("my_subject", CHK_TIME, &o, &r);
+	assert_int_equal(r.nfail, 0);
+	assert_true(r.stats.once_done[CHK_PUSH] & CHK_TIME);
+	chk_result_free(&r);
+}
+
+static void test_memory_family(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	resource_run("keeps_everything", CHK_MEMORY, &o, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_MEMORY);
+	assert_int_equal(f->family, CHK_F_MEMORY);
+	assert_non_null(strstr(f->detail.s, "past the bound of 1048576"));
+	/* Shrunk from the 4 MiB flood to about what exceeds the bound. */
+	assert_true(f->stream.len < ((size_t)2 << 20));
+	assert_true(f->stream.len > ((size_t)256 << 10));
+	chk_result_free(&r);
+
+	/* The endless line of a parser without a line limit. */
+	resource_run("unbounded_lines", CHK_MEMORY, &o, &r);
+	f = expect(&o, &r, CHK_O_MEMORY);
+	assert_non_null(strstr(f->detail.s, "an endless line"));
+	chk_result_free(&r);
+
+	/* Unchecked (--heap-limit 0), and a bounded parser: no finding. */
+	opts(&o, "keeps_everything");
+	o.families = CHK_MEMORY;
+	o.heap_limit = 0;
+	run(&o, two_replies, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+	resource_run("my_subject", CHK_MEMORY, &o, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+	resource_run("robust_fd_subject", CHK_MEMORY, &o, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+}
+
+static void test_alloc_family(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	/* Allocation 1 is create()'s: NULL from it is a fine answer. The
+	 * second, the line buffer's, is written through unchecked. */
+	resource_run("alloc_unchecked", CHK_ALLOC, &o, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_ALLOC);
+	assert_int_equal(f->family, CHK_F_ALLOC);
+	assert_non_null(strstr(f->detail.s, "alloc 2"));
+	assert_null(find(&r, CHK_O_CRASH));
+	chk_result_free(&r);
+
+	/* A parser that reports an error when its buffer cannot grow. */
+	resource_run("unbounded_lines", CHK_ALLOC, &o, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+	resource_run("robust_fd_subject", CHK_ALLOC, &o, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+}
+
+static void test_faults_family(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	resource_run("eintr_ends", CHK_FAULTS, &o, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_FAULTS);
+	assert_int_equal(f->shape, CHK_FD);
+	assert_non_null(strstr(f->detail.s, "'eintr'"));
+	chk_result_free(&r);
+
+	/* Every fault survived: retried, waited out, or an error at a reset
+	 * (the stream's replies all reported before it). */
+	resource_run("robust_fd_subject", CHK_FAULTS, &o, &r);
+	print_all(&o, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+}
+
 static void test_schedule_text(void **state)
 {
 	(void)state;
@@ -1122,6 +1250,10 @@ int main(void)
 		cmocka_unit_test(test_stop_on),
 		cmocka_unit_test(test_schedule_text),
 		cmocka_unit_test(test_prompt_early_or_late),
+		cmocka_unit_test(test_time_family),
+		cmocka_unit_test(test_memory_family),
+		cmocka_unit_test(test_alloc_family),
+		cmocka_unit_test(test_faults_family),
 		cmocka_unit_test(test_escape_round_trip),
 		cmocka_unit_test(test_interesting_points),
 	};

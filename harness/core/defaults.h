@@ -45,6 +45,28 @@
  * in one piece: linear with room for constant costs per feed. */
 #define SRH_WORK_BOUND(one) (4 * (one) + 64)
 
+/* The memory family: a subject's peak live heap on a flood (an endless
+ * line, reply, or run of replies) may be SRH_HEAP_LIMIT_KIB (smtp-split
+ * --heap-limit); each flood is 4 times that, at least SRH_FLOOD_MIN
+ * bytes, fed in reads of SRH_FLOOD_PIECE. */
+#define SRH_HEAP_LIMIT_KIB 1024
+#define SRH_FLOOD_MIN	   ((size_t)4 << 20)
+#define SRH_FLOOD_PIECE	   4096u
+
+/* The time family: the CPU time of a long input of SRH_TIME_BYTES against
+ * a sixteenth of it, the least of SRH_TIME_REPEATS runs each, may grow
+ * SRH_TIME_GROWTH times plus SRH_TIME_FLOOR_S seconds (linear: 16 times,
+ * quadratic 256); a failure shrinks down to SRH_TIME_MIN_BYTES. */
+#define SRH_TIME_BYTES	   65536u
+#define SRH_TIME_MIN_BYTES 4096u
+#define SRH_TIME_REPEATS   3
+#define SRH_TIME_GROWTH	   32
+#define SRH_TIME_FLOOR_S   0.02
+
+/* The alloc family fails each of a run's first allocations, up to this
+ * many; beyond, some spread over the rest. */
+#define SRH_ALLOC_MAX 64
+
 /* The stream the second instance reads in the reentrancy checks, and in a
  * reentrant fuzz input that has no second stream. */
 #define SRH_PARTNER_STREAM                                                 \

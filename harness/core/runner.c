@@ -31,7 +31,7 @@ static void *must_create(const struct srh_subject *s, const struct run_opts *o,
 			 struct tr_transcript *t)
 {
 	void *self = s->create(&t->rec);
-	if (!self) {
+	if (!self && !o->create_may_fail) {
 		char what[300];
 		snprintf(what, sizeof what, "subject %s: create() failed",
 			 s->name);
@@ -109,13 +109,15 @@ static void finish(const struct srh_subject *s, void *self,
 	s->finish(self);
 }
 
-void run_push(const struct srh_subject *s, const struct run_opts *o,
+bool run_push(const struct srh_subject *s, const struct run_opts *o,
 	      const unsigned char *in, size_t n, const struct sched *sc,
 	      struct tr_transcript *t)
 {
 	struct guard own;
 	tr_fit(t, n);
 	void *self = must_create(s, o, t);
+	if (!self)
+		return false;
 	struct guard *g = guard_begin(o, &own);
 
 	for (size_t j = 0, m = sched_pieces(sc, n); j < m; j++) {
@@ -126,6 +128,7 @@ void run_push(const struct srh_subject *s, const struct run_opts *o,
 	finish(s, self, t);
 	s->destroy(self);
 	guard_end(o, g);
+	return true;
 }
 
 void run_push_interleaved(const struct srh_subject *s, const struct run_opts *o,
@@ -395,7 +398,8 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 		}
 		beat(o);
 		write_all(sv[0], in + start, end - start);
-		wait_drained(r, o->drain_wait_ms);
+		if (!(o->eof_with_last && j + 1 == m))
+			wait_drained(r, o->drain_wait_ms);
 	}
 	shutdown(sv[0], SHUT_WR);
 	reader_wait(r);

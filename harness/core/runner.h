@@ -34,6 +34,12 @@ struct run_opts {
 	/* fd: a reader thread kept from run to run (run_reader_init); NULL:
 	 * each run starts its own. One process's, like arena. */
 	struct run_reader *reader;
+	/* A create() that gives NULL is the subject's answer (an allocation
+	 * made to fail), not the end of the run: run_push returns false. */
+	bool create_may_fail;
+	/* fd: the last piece is followed by the end of stream at once, not
+	 * once it was read (the reader finds both waiting). */
+	bool eof_with_last;
 };
 
 /* The fd shape's reader thread, started by the first run that uses it in
@@ -55,8 +61,9 @@ struct run_reader {
 void run_reader_init(struct run_reader *r);
 
 /* Push shape: create, feed the pieces (with idle steps), finish, destroy.
- * Tags each event with the bytes fed so far. */
-void run_push(const struct srh_subject *s, const struct run_opts *o,
+ * Tags each event with the bytes fed so far. false: create() gave NULL
+ * (only with create_may_fail). */
+bool run_push(const struct srh_subject *s, const struct run_opts *o,
 	      const unsigned char *in, size_t n, const struct sched *sc,
 	      struct tr_transcript *t);
 

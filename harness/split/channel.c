@@ -34,7 +34,7 @@ void chk_set_current(struct chk_ctx *c, const char *kind, const struct sched *s,
  */
 
 #define REC_MAGIC 0x73726872u /* "srhr": not a stray zeroed area */
-#define REC_TEXTS 4
+#define REC_TEXTS 5
 
 struct rec_head {
 	uint32_t magic;
@@ -56,6 +56,7 @@ void chk_record_free(struct chk_record *r)
 	sb_free(&r->expected);
 	sb_free(&r->actual);
 	sb_free(&r->detail);
+	sb_free(&r->stream);
 	chk_record_init(r);
 }
 
@@ -63,8 +64,8 @@ static const char cut_note[] = " [cut: too long for the result area]";
 
 bool chk_record_put(struct sbx_shared *sh, const struct chk_record *r)
 {
-	const struct strbuf *text[REC_TEXTS] = {&r->sched, &r->expected,
-						&r->actual, &r->detail};
+	const struct strbuf *text[REC_TEXTS] = {
+		&r->sched, &r->expected, &r->actual, &r->detail, &r->stream};
 	struct rec_head h = {REC_MAGIC, (int32_t)r->oracle, r->prefix, {0}};
 	size_t keep[REC_TEXTS], note[REC_TEXTS] = {0};
 	size_t room = sh->result_cap - sh->result_len;
@@ -107,7 +108,7 @@ enum chk_record_read chk_record_get(const struct sbx_shared *sh,
 				    struct chk_record *r)
 {
 	struct strbuf *text[REC_TEXTS] = {&r->sched, &r->expected, &r->actual,
-					  &r->detail};
+					  &r->detail, &r->stream};
 	const char *p, *end;
 	struct rec_head h;
 
@@ -159,6 +160,20 @@ void chk_report(struct chk_ctx *c, enum chk_oracle oracle,
 	else
 		chk_format_expected(c, s, tags, &r.expected);
 	sb_adds(&r.detail, detail ? detail : "");
+	chk_record_put(c->sh, &r);
+	chk_record_free(&r);
+}
+
+void chk_report_stream(struct chk_ctx *c, enum chk_oracle oracle,
+		       const unsigned char *stream, size_t n,
+		       const char *detail)
+{
+	struct chk_record r;
+
+	chk_record_init(&r);
+	r.oracle = oracle;
+	sb_add(&r.stream, stream, n);
+	sb_adds(&r.detail, detail);
 	chk_record_put(c->sh, &r);
 	chk_record_free(&r);
 }

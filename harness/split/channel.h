@@ -24,6 +24,9 @@ struct chk_record {
 	long prefix;		/* prefix oracle: the cut-off; else -1 */
 	struct strbuf sched;	/* the schedule, as sched_format writes it */
 	struct strbuf expected, actual, detail;
+	/* The stream that failed when the family made its own (a flood, a
+	 * long input); empty: the stream the child was given. */
+	struct strbuf stream;
 };
 
 enum chk_record_read {

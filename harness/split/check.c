@@ -86,6 +86,12 @@ static void sandbox_failure(struct chk_ctx *c, const struct sbx_result *res,
 			    size_t from)
 {
 	enum chk_oracle o = chk_oracle_of(c, res);
+	/* Dying after a refused allocation or a read fault is what those
+	 * families look for: their oracle, not a plain crash. */
+	if (o == CHK_O_CRASH && fam == CHK_F_ALLOC)
+		o = CHK_O_ALLOC;
+	if (o == CHK_O_CRASH && fam == CHK_F_FAULTS)
+		o = CHK_O_FAULTS;
 	if (have(r, from, o, c->shape))
 		return;
 	struct chk_failure *f = chk_add_failure(r, c->o, o, c->shape, fam);
@@ -111,7 +117,10 @@ static bool collect(struct chk_ctx *c, enum chk_family_id fam,
 	if (have(r, from, o, c->shape))
 		goto done;
 	struct chk_failure *f = chk_add_failure(r, c->o, o, c->shape, fam);
-	sb_add(&f->stream, c->in, c->n);
+	if (got == CHK_REC_OK && rec.stream.len)
+		sb_swap(&f->stream, &rec.stream);
+	else
+		sb_add(&f->stream, c->in, c->n);
 	if (got == CHK_REC_BAD) {
 		f->whole_run = true; /* its step text is no better */
 		sb_adds(&f->detail, "the child's report was unreadable (its "
@@ -120,7 +129,7 @@ static bool collect(struct chk_ctx *c, enum chk_family_id fam,
 	}
 	struct strbuf err = {0};
 	f->prefix = rec.prefix;
-	sched_parse(&f->sched, sb_str(&rec.sched), c->n, &err);
+	sched_parse(&f->sched, sb_str(&rec.sched), f->stream.len, &err);
 	sb_swap(&f->expected, &rec.expected);
 	sb_swap(&f->actual, &rec.actual);
 	sb_swap(&f->detail, &rec.detail);
@@ -330,6 +339,11 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 			if (chk_over_budget(o)) {
 				r->stats.budget_hit = true;
 				break;
+			}
+			if (row->cap == CHK_CAP_ONCE) {
+				if (r->stats.once_done[shape] >> fam & 1)
+					continue;
+				r->stats.once_done[shape] |= 1u << fam;
 			}
 			if (row->cap == CHK_CAP_SPREAD && n > o->every_max)
 				spread = true;

@@ -29,7 +29,8 @@ enum chk_cap {
 	CHK_CAP_NONE,
 	CHK_CAP_PAIRS,
 	CHK_CAP_EXHAUSTIVE,
-	CHK_CAP_SPREAD
+	CHK_CAP_SPREAD,
+	CHK_CAP_ONCE /* streams of its own: once a run, not once a stream */
 };
 
 /* Schedule families and the other checks, one row each, in the order they
@@ -57,7 +58,15 @@ enum chk_cap {
 	X(REENTRANT, reentrant, CHK_ON_PUSH, 0, CHK_CAP_NONE, false,        \
 	  "two instances interleaved; reuse after reset")                   \
 	X(WORK, work, CHK_ON_PUSH, 0, CHK_CAP_NONE, false,                  \
-	  "cost linear however finely cut")
+	  "cost linear however finely cut")                                 \
+	X(TIME, time, CHK_ON_PUSH, 0, CHK_CAP_ONCE, false,                  \
+	  "CPU time linear on long inputs, however finely cut")             \
+	X(MEMORY, memory, CHK_ON_BOTH, 0, CHK_CAP_ONCE, false,              \
+	  "live heap bounded on floods")                                    \
+	X(ALLOC, alloc, CHK_ON_BOTH, 0, CHK_CAP_NONE, false,                \
+	  "each allocation of a run made to fail in turn")                  \
+	X(FAULTS, faults, CHK_ON_FD, 0, CHK_CAP_NONE, false,                \
+	  "read() interrupted, short, would-block, reset, ending early")
 
 /* A family, and after them where else a failure can be found. */
 enum chk_family_id {
@@ -111,7 +120,16 @@ enum chk_judged { CHK_BY_RUN, CHK_BY_SCHEDULE, CHK_BY_ANSWER, CHK_BY_CHECK };
 	X(HANG, "hang", CHK_BY_RUN, false,                                 \
 	  "the subject made no progress before the deadline")              \
 	X(MEMORY, "memory", CHK_BY_RUN, false,                             \
-	  "the subject's memory grew past the limit (--memory-limit)")     \
+	  "the subject's memory grew past the limit (--memory-limit), or " \
+	  "its live heap on a flood past its bound (--heap-limit)")        \
+	X(TIME, "time", CHK_BY_CHECK, false,                               \
+	  "the subject's CPU time grew faster than its input")             \
+	X(ALLOC, "alloc", CHK_BY_CHECK, false,                             \
+	  "after an allocation failed the subject crashed, or reported "   \
+	  "wrong replies and no error")                                    \
+	X(FAULTS, "faults", CHK_BY_CHECK, false,                           \
+	  "a read() that failed, came short or ended early crashed the "   \
+	  "subject or changed its transcript")                             \
 	X(SPLIT, "split", CHK_BY_SCHEDULE, false,                          \
 	  "the transcript depends on how the stream was cut")              \
 	X(PROMPT, "prompt", CHK_BY_SCHEDULE, true,                         \
@@ -174,6 +192,7 @@ struct chk_opts {
 	size_t ndelays;
 	unsigned deadline_ms; /* a run with no progress this long hangs */
 	size_t memory_limit;  /* bytes a subject's child may take; 0: any */
+	size_t heap_limit;    /* live heap bytes on a flood; 0: unchecked */
 	bool shrink;
 	unsigned shrink_max_runs;
 	bool differential; /* compare with the reference parser */
@@ -217,6 +236,8 @@ struct chk_stats {
 	uint64_t capped_pairs, capped_exhaustive; /* streams whose family a
 						     size cap skipped */
 	bool budget_hit;
+	/* CHK_CAP_ONCE families already run, per shape (family bits) */
+	unsigned once_done[2];
 };
 
 struct chk_result {

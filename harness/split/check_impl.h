@@ -41,6 +41,11 @@ void chk_report(struct chk_ctx *c, enum chk_oracle oracle,
 		const struct sched *s, long prefix,
 		const struct tr_transcript *actual, const char *expected,
 		const char *detail);
+/* In the child: a failure on a stream the family made itself (no
+ * transcripts: the detail says what was measured). */
+void chk_report_stream(struct chk_ctx *c, enum chk_oracle oracle,
+		       const unsigned char *stream, size_t n,
+		       const char *detail);
 /* Children (sandbox.h sbx_fn), arg a struct chk_ctx: c->family's
  * schedules (families.c); the baselines into the result area
  * (baseline.c). */
@@ -50,6 +55,12 @@ void chk_child_baseline(void *arg, struct sbx_shared *sh);
  * a model, pipeline or diff failure appended to r (baseline.c). */
 void chk_check_answers(struct chk_ctx *c, const struct chk_input *in,
 		       struct chk_result *r);
+
+/* The families that watch the subject's resources (resources.c). */
+void fam_time(struct chk_ctx *c);
+void fam_memory(struct chk_ctx *c);
+void fam_alloc(struct chk_ctx *c);
+void fam_faults(struct chk_ctx *c);
 
 /* Shrink f in place (shrink.c). */
 void shrink_failure(struct chk_ctx *c, struct chk_failure *f);

@@ -58,6 +58,8 @@ static const char usage[] =
 	"  --deadline MS      a subject silent this long hangs (" SRH_STR(SRH_DEADLINE_MS) ")\n"
 	"  --memory-limit MIB a subject holding more than this beyond the\n"
 	"                     harness's own fails as memory (" SRH_STR(SRH_MEMORY_LIMIT_MIB) "; 0: none)\n"
+	"  --heap-limit KIB   the memory family: the live heap a subject may\n"
+	"                     hold on a flood (" SRH_STR(SRH_HEAP_LIMIT_KIB) "; 0: unchecked)\n"
 	"  --seed N           for the random schedules (1)\n"
 	"  --budget SECONDS   start no new work after this (0: none)\n"
 	"  --no-shrink        report failures as found\n"
@@ -176,6 +178,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		O_DELAYS,
 		O_DEADLINE,
 		O_MEMORY_LIMIT,
+		O_HEAP_LIMIT,
 		O_SEED,
 		O_BUDGET,
 		O_NO_SHRINK,
@@ -212,6 +215,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		{"delays", required_argument, NULL, O_DELAYS},
 		{"deadline", required_argument, NULL, O_DEADLINE},
 		{"memory-limit", required_argument, NULL, O_MEMORY_LIMIT},
+		{"heap-limit", required_argument, NULL, O_HEAP_LIMIT},
 		{"seed", required_argument, NULL, O_SEED},
 		{"budget", required_argument, NULL, O_BUDGET},
 		{"no-shrink", no_argument, NULL, O_NO_SHRINK},
@@ -302,6 +306,10 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		case O_MEMORY_LIMIT:
 			ok = parse_num(optarg, 1u << 20, &v);
 			o->memory_limit = (size_t)v << 20;
+			break;
+		case O_HEAP_LIMIT:
+			ok = parse_num(optarg, 1u << 30, &v);
+			o->heap_limit = (size_t)v << 10;
 			break;
 		case O_SEED:
 			ok = parse_num(optarg, UINT64_MAX, &v);

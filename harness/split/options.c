@@ -78,6 +78,7 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	o->ndelays = 3;
 	o->deadline_ms = SRH_DEADLINE_MS;
 	o->memory_limit = (size_t)SRH_MEMORY_LIMIT_MIB << 20;
+	o->heap_limit = (size_t)SRH_HEAP_LIMIT_KIB << 10;
 	o->shrink = true;
 	o->shrink_max_runs = SRH_SHRINK_RUNS;
 	o->differential = true;

@@ -41,6 +41,8 @@ void report_repro(const struct chk_opts *o, const char *input,
 		sb_addf(out, " --deadline %u", o->deadline_ms);
 	if (o->memory_limit != (size_t)SRH_MEMORY_LIMIT_MIB << 20)
 		sb_addf(out, " --memory-limit %zu", o->memory_limit >> 20);
+	if (o->heap_limit != (size_t)SRH_HEAP_LIMIT_KIB << 10)
+		sb_addf(out, " --heap-limit %zu", o->heap_limit >> 10);
 	if (f->oracle == CHK_O_EXPECTED) {
 		sb_adds(out, " ");
 		sb_add_shell_quoted(out, input);

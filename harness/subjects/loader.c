@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <string.h>
 
+#include "hook.h"
 #include "subjects/subjects.h"
 
 static const struct srh_subject *const builtin[] = {
@@ -77,6 +78,11 @@ const struct srh_subject *loader_open(const char *arg, struct strbuf *err)
 	}
 	if (!loader_check(s, err))
 		return NULL;
+	/* Its allocations and reads, for the families that watch them;
+	 * without (hook_active() false) those families skip it. */
+	struct strbuf why = {0};
+	hook_install(h, &why);
+	sb_free(&why);
 	return s; /* the handle stays open for the life of the process */
 }
 
