@@ -2,6 +2,8 @@
  * schedule.c - see schedule.h.
  */
 #include "schedule.h"
+
+#include "boundary.h"
 #include "alloc.h"
 
 #include <stdio.h>
@@ -278,6 +280,15 @@ static int by_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Did the line that ends just before `at` continue a reply ("250-")? */
+static bool continued(const unsigned char *in, size_t at)
+{
+	size_t start = at - 1;
+	while (start > 0 && in[start - 1] != '\n')
+		start--;
+	return at - start > 4 && in[start + 3] == '-';
+}
+
 size_t sched_interesting(const unsigned char *in, size_t n, uint32_t *out,
 			 size_t max)
 {
@@ -290,6 +301,11 @@ size_t sched_interesting(const unsigned char *in, size_t n, uint32_t *out,
 			out[k++] = (uint32_t)o_;  \
 	} while (0)
 
+	/* Reads that end at a buffer's size (boundary.h): from the stream's
+	 * start and from each reply's. */
+	for (size_t b = 0; b < SRH_NBOUNDARIES && srh_boundaries[b] < n; b++)
+		for (int d = -1; d <= 1; d++)
+			ADD(srh_boundary(b, d));
 	for (size_t i = 0; i <= n; i++) {
 		if (i == line) {
 			for (size_t d = 1; d <= 4; d++) /* code digits, sep */
@@ -297,6 +313,14 @@ size_t sched_interesting(const unsigned char *in, size_t n, uint32_t *out,
 			ADD(line + 511);
 			ADD(line + 512);
 			ADD(line + 513);
+			bool reply_start =
+				line == 0 ||
+				(line >= 2 && line < n && !continued(in, line));
+			for (size_t b = 0; reply_start && b < SRH_NBOUNDARIES &&
+					   line + srh_boundaries[b] < n;
+			     b++)
+				for (int d = -1; d <= 1; d++)
+					ADD(line + srh_boundary(b, d));
 		}
 		if (i == n)
 			break;

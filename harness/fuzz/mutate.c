@@ -2,6 +2,8 @@
  * mutate.c - see mutate.h.
  */
 #include "mutate.h"
+
+#include "boundary.h"
 #include "alloc.h"
 
 #include <stdbool.h>
@@ -241,6 +243,7 @@ enum edit {
 	E_SPLICE,
 	E_TRUNCATE,
 	E_REPLY_AGAIN,
+	E_AIM,
 	E_COUNT
 };
 
@@ -390,6 +393,56 @@ static size_t reply_end(const struct strbuf *s, const struct span *v, size_t nl,
 	return i < nl ? i + 1 : nl;
 }
 
+/* Line i's text made longer or shorter so that a size ending with it (the
+ * line, its reply's text or bytes, or the stream so far) is a buffer's
+ * size or a neighbour (boundary.h); the stream with it into o. */
+static void aim(struct ctx *c, const struct strbuf *s, const struct span *v,
+		size_t nl, size_t i, struct strbuf *o)
+{
+	size_t start = i;
+	while (start > 0 && v[start - 1].len > 3 &&
+	       s->s[v[start - 1].at + 3] == '-')
+		start--;
+	size_t cur, text = 0;
+	for (size_t k = start; k <= i; k++)
+		text += v[k].len > 6 ? v[k].len - 6 : 0;
+	switch (below(&c->r, 4)) {
+	case 0:
+		cur = v[i].len; /* the line */
+		break;
+	case 1:
+		cur = text; /* the reply's texts, about */
+		break;
+	case 2:
+		cur = v[i].at + v[i].len - v[start].at; /* the reply */
+		break;
+	default:
+		cur = v[i].at + v[i].len; /* the stream */
+	}
+	size_t target = srh_boundary(below(&c->r, SRH_NBOUNDARIES),
+				     (int)below(&c->r, 5) - 2);
+	struct fields f;
+	fields_of(s->s + v[i].at, v[i].len, &f);
+	if (f.sep < 0)
+		f.sep = ' ';
+	if (target > cur) {
+		size_t n = target - cur;
+		if (s->len + n > c->max)
+			n = c->max > s->len ? c->max - s->len : 0;
+		for (size_t k = 0; k < n; k++)
+			sb_add(&f.text, &"abcdefghijklmnopqrstuvwxyz"[k % 26],
+			       1);
+	} else {
+		size_t cut = cur - target;
+		f.text.len -= cut < f.text.len ? cut : f.text.len;
+	}
+	sb_add(o, s->s, v[i].at);
+	fields_put(&f, o);
+	size_t end = v[i].at + v[i].len;
+	sb_add(o, s->s + end, s->len - end);
+	(void)nl;
+}
+
 static void edit_stream(struct ctx *c, struct strbuf *s)
 {
 	sb_add(s, "", 0); /* never NULL, even when empty */
@@ -453,6 +506,8 @@ static void edit_stream(struct ctx *c, struct strbuf *s)
 				    ? end - 1 - below(&c->r, 2)
 				    : below(&c->r, s->len + 1);
 		sb_add(&o, s->s, at);
+	} else if (e == E_AIM) {
+		aim(c, s, v, nl, i, &o);
 	} else { /* E_REPLY_AGAIN: one more reply, as pipelining gives */
 		size_t start = i;
 		while (start > 0 && v[start - 1].len > 3 &&

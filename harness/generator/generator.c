@@ -6,6 +6,8 @@
  * oracle that shared code with the parser it judges would share its bugs.
  */
 #include "generator.h"
+
+#include "boundary.h"
 #include "alloc.h"
 
 #include <stdio.h>
@@ -65,6 +67,7 @@ void gen_opts_init(struct gen_opts *o)
 {
 	o->max_replies = 4;
 	o->defect_pct = 50;
+	o->aim_pct = 33;
 }
 
 static void free_line(struct gen_line *l)
@@ -372,13 +375,115 @@ static void plant(struct gen_source *s, struct gen_stream *g)
 	}
 }
 
+/* ---- aiming at buffer sizes (boundary.h) ---- */
+
+enum aim {
+	AIM_LINE_TEXT,	 /* the last line's text */
+	AIM_LINE_OCTETS, /* the last line, code to LF */
+	AIM_REPLY_TEXT,	 /* the texts of all the reply's lines */
+	AIM_REPLY_BYTES, /* the reply on the wire */
+	AIM_STREAM,	 /* the stream up to the reply's end */
+	AIM_COUNT
+};
+
+static size_t measure(const struct gen_stream *g, size_t r, enum aim what)
+{
+	const struct gen_reply *rp = &g->replies[r];
+	const struct gen_line *last = &rp->lines[rp->nlines - 1];
+	size_t sum = 0;
+
+	if (what == AIM_LINE_TEXT)
+		return last->text.len;
+	if (what == AIM_LINE_OCTETS)
+		return line_size(last);
+	for (size_t q = what == AIM_STREAM ? 0 : r; q <= r; q++)
+		for (size_t l = 0; l < g->replies[q].nlines; l++) {
+			const struct gen_line *ln = &g->replies[q].lines[l];
+			sum += what == AIM_REPLY_TEXT ? ln->text.len
+						      : line_size(ln);
+		}
+	return sum;
+}
+
+/* Text a line can still take. */
+static size_t line_room(const struct gen_line *l)
+{
+	size_t size = line_size(l) + (l->sep == 0);
+	return size >= GEN_MAX_LINE ? 0 : GEN_MAX_LINE - size;
+}
+
+static void pad(struct gen_line *l, size_t n)
+{
+	need_text(l);
+	for (size_t i = 0; i < n; i++) /* letters: never a digit first */
+		sb_add(&l->text, &"abcdefghijklmnopqrstuvwxyz"[i % 26], 1);
+}
+
+/* Lengthen or shorten the reply's texts, last lines first (adding lines
+ * when they are full), until the measure is target, or near it. */
+static void aim(struct gen_source *s, struct gen_stream *g)
+{
+	size_t r = g->nreplies - 1;
+	struct gen_reply *rp = &g->replies[r];
+	enum aim what = (enum aim)gen_draw(s, AIM_COUNT);
+	static const int near[] = {0, 0, 0, -1, 1, -2, 2};
+	size_t target =
+		srh_boundary(gen_draw(s, SRH_NBOUNDARIES),
+			     near[gen_draw(s, sizeof near / sizeof *near)]);
+	size_t one_line =
+		what == AIM_LINE_TEXT ? GEN_MAX_LINE - 6 : GEN_MAX_LINE;
+	bool line = what <= AIM_LINE_OCTETS;
+
+	if (line && target > one_line)
+		target = one_line - gen_draw(s, 3);
+	size_t cur = measure(g, r, what);
+	for (size_t l = rp->nlines; cur < target && l-- > 0;) {
+		struct gen_line *ln = &rp->lines[l];
+		size_t room = line_room(ln), n = target - cur;
+		pad(ln, n < room ? n : room);
+		cur = measure(g, r, what);
+		if (line)
+			break;
+	}
+	/* More lines, each full, before the last: within 128 of them, and
+	 * the reply within its octet limit with room for a defect. */
+	while (!line && cur < target && rp->nlines < GEN_MAX_LINES &&
+	       measure(g, r, AIM_REPLY_BYTES) + 2 * GEN_MAX_LINE <=
+		       GEN_MAX_REPLY) {
+		struct gen_line *ln = insert_line(rp, rp->nlines - 1);
+		memcpy(ln->code, rp->lines[rp->nlines - 1].code,
+		       sizeof ln->code);
+		ln->sep = '-';
+		size_t room = line_room(ln), n = target - cur;
+		if (what != AIM_REPLY_TEXT && n > 6)
+			n -= 6; /* the new line's own code and ending */
+		pad(ln, n < room ? n : room);
+		cur = measure(g, r, what);
+	}
+	for (size_t l = rp->nlines; cur > target && l-- > 0;) {
+		struct gen_line *ln = &rp->lines[l];
+		size_t cut = cur - target;
+		ln->text.len -= cut < ln->text.len ? cut : ln->text.len;
+		if (ln->text.s)
+			ln->text.s[ln->text.len] = '\0';
+		cur = measure(g, r, what);
+		if (line)
+			break;
+	}
+}
+
 void gen_generate(struct gen_stream *g, struct gen_source *src,
 		  const struct gen_opts *o)
 {
 	gen_free(g);
 	size_t n = 1 + gen_draw(src, o->max_replies);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		gen_reply(src, g);
+		/* Some replies at a buffer size; the smallest choice
+		 * (running out of bytes) never. */
+		if (gen_draw(src, 100) >= 100 - o->aim_pct)
+			aim(src, g);
+	}
 	/* The smallest choice (0) is no defect. */
 	if (gen_draw(src, 100) >= 100 - o->defect_pct)
 		plant(src, g);

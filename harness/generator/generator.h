@@ -27,6 +27,7 @@
 /* The limits the model assumes: the reference parser's defaults. */
 #define GEN_MAX_LINE  512u
 #define GEN_MAX_LINES 128u
+#define GEN_MAX_REPLY 65536u /* octets, endings included */
 
 #define GEN_DEFECTS(X)                                            \
 	X(NONE, "none")                                           \
@@ -90,6 +91,7 @@ size_t gen_draw(struct gen_source *s, size_t bound);
 struct gen_opts {
 	size_t max_replies;  /* pipelined replies, >= 1 */
 	unsigned defect_pct; /* streams with a defect, percent */
+	unsigned aim_pct;    /* replies sized to a buffer size (boundary.h) */
 };
 
 void gen_opts_init(struct gen_opts *o);

@@ -45,6 +45,8 @@ static const char usage[] =
 	"  --gen-families L   families for generated streams (single,random)\n"
 	"  --gen-replies N    at most N pipelined replies a stream (4)\n"
 	"  --gen-defects PCT  streams with one planted defect (50)\n"
+	"  --gen-aim PCT      replies sized to hit a buffer size: a line,\n"
+	"                     a reply's text or bytes, the stream (33)\n"
 	"  --no-differential  do not compare with the reference parser\n"
 	"  --pairs-max N      pairs of cuts for streams up to N bytes (" SRH_STR(SRH_PAIRS_MAX) ")\n"
 	"  --exhaustive-max N all partitions up to N bytes (12)\n"
@@ -195,6 +197,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		O_GEN_FAMILIES,
 		O_GEN_REPLIES,
 		O_GEN_DEFECTS,
+		O_GEN_AIM,
 		O_NO_DIFF,
 		O_MAX_FAILURES,
 		O_STOP_ON,
@@ -232,6 +235,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		{"gen-families", required_argument, NULL, O_GEN_FAMILIES},
 		{"gen-replies", required_argument, NULL, O_GEN_REPLIES},
 		{"gen-defects", required_argument, NULL, O_GEN_DEFECTS},
+		{"gen-aim", required_argument, NULL, O_GEN_AIM},
 		{"no-differential", no_argument, NULL, O_NO_DIFF},
 		{"max-failures", required_argument, NULL, O_MAX_FAILURES},
 		{"stop-on", required_argument, NULL, O_STOP_ON},
@@ -368,6 +372,10 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		case O_GEN_DEFECTS:
 			ok = parse_num(optarg, 100, &v);
 			cli->gen.defect_pct = (unsigned)v;
+			break;
+		case O_GEN_AIM:
+			ok = parse_num(optarg, 100, &v);
+			cli->gen.aim_pct = (unsigned)v;
 			break;
 		case O_NO_DIFF:
 			o->differential = false;
