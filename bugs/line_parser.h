@@ -12,8 +12,12 @@
 
 #include "subject.h"
 
-#define LP_MAX_LINE  512 /* octets with CRLF, RFC 5321 4.5.3.1.5 */
+#ifndef LP_MAX_LINE
+#define LP_MAX_LINE 512 /* octets with CRLF, RFC 5321 4.5.3.1.5 */
+#endif
+#ifndef LP_MAX_LINES
 #define LP_MAX_LINES 128 /* lines per reply */
+#endif
 
 struct lp {
 	struct srh_recorder *rec;

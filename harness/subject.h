@@ -38,8 +38,9 @@
 extern "C" {
 #endif
 
-/* Bumped when struct srh_subject or struct srh_recorder changes. */
-#define SRH_SUBJECT_ABI 1
+/* Bumped when struct srh_subject or struct srh_recorder changes. ABI 1
+ * subjects (without the declarations below `read_fd`) still load. */
+#define SRH_SUBJECT_ABI 2
 
 /* What kind of error a subject reports. */
 enum srh_error_kind {
@@ -104,12 +105,24 @@ enum srh_leniency {
 	SRH_LENIENT_8BIT = 1u << 3,
 };
 
+/* The limits a subject declares (ABI 2); 0 in a member: the default. The
+ * reference and the model judge its reports by these, and the memory
+ * family bounds its heap by heap_octets. */
+struct srh_limits {
+	size_t line_octets;  /* a line, its CRLF included (512) */
+	size_t reply_lines;  /* lines of one reply (128) */
+	size_t reply_octets; /* one reply, line endings included (65536) */
+	size_t heap_octets;  /* live heap on an endless stream (1 MiB) */
+};
+
 /* What a subject's reports hold, beyond replies and error kinds; only
  * what it declares is compared with the model and the reference. */
 enum srh_reports {
-	SRH_REPORTS_ESC = 1u << 0,     /* esc in srh_reply (RFC 3463) */
-	SRH_REPORTS_OFFSETS = 1u << 1, /* error offsets are those of the
-					  offending byte, as the reference's */
+	SRH_REPORTS_ESC = 1u << 0,	     /* esc in srh_reply (RFC 3463) */
+	SRH_REPORTS_OFFSETS = 1u << 1,	     /* error offsets are those of the
+						offending byte, as the reference's */
+	SRH_REPORTS_NO_ERROR_KIND = 1u << 2, /* its errors carry no kind:
+						any error is "an error" */
 };
 
 struct srh_subject {
@@ -147,6 +160,10 @@ struct srh_subject {
 	/* Read the stream from fd until end of stream (read returns 0),
 	 * reporting to rec; then return. Do not close fd. */
 	void (*read_fd)(int fd, struct srh_recorder *rec);
+
+	/* ---- ABI 2 ---- */
+
+	struct srh_limits limits;
 };
 
 /* The one symbol a subject shared object exports. */

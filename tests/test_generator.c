@@ -27,7 +27,8 @@ static void agree(const struct gen_stream *g, unsigned leniency,
 	tr_init(&got);
 	gen_serialize(g, &bytes);
 	gen_expect(g, leniency, &want);
-	srh_reference_run((const unsigned char *)bytes.s, bytes.len, leniency,
+	struct srh_subject as = {.leniency = leniency};
+	srh_reference_run((const unsigned char *)bytes.s, bytes.len, &as,
 			  &got.rec);
 	if (!tr_equal(&want, &got)) {
 		tr_format(&want, &a, false);

@@ -893,20 +893,20 @@ static void test_stop_on(void **state)
 	struct strbuf cmd = {0}, out = {0}, json = {0};
 	char path[] = "/tmp/srh-stop-XXXXXX.json";
 
-	/* atoi_code fails the model oracle first on generated stream 10. */
+	/* atoi_code fails the model oracle first on generated stream 7. */
 	temp_report(path);
 	sb_addf(&cmd,
 		"%s/smtp-split --quiet --subject %s/atoi_code.so --no-corpus "
 		"--generate 150 --stop-on model --json %s",
 		SMTP_SPLIT_DIR, SUBJECT_DIR, path);
 	assert_int_equal(shell(cmd.s, &out), 1);
-	assert_non_null(strstr(out.s, "input:    generated stream 10 "));
-	assert_non_null(strstr(out.s, "streams 10, "));
+	assert_non_null(strstr(out.s, "input:    generated stream 7 "));
+	assert_non_null(strstr(out.s, "streams 7, "));
 	assert_non_null(strstr(out.s, "stopped at a failure of model "
-				      "(--stop-on): 140 input(s) not checked"));
+				      "(--stop-on): 143 input(s) not checked"));
 	/* The report says the run was cut short, and by what. */
 	read_report(path, &json);
-	assert_non_null(strstr(json.s, "\"streams\":10,\"inputs\":150,"
+	assert_non_null(strstr(json.s, "\"streams\":7,\"inputs\":150,"
 				       "\"stopped_by\":\"stop-on\""));
 	/* Another oracle named: the run goes on to the end. */
 	sb_free(&out);
@@ -1109,6 +1109,108 @@ static void test_faults_family(void **state)
 	chk_result_free(&r);
 }
 
+/* ---- the contract's declarations (subject ABI 2) ------------------------
+ */
+
+static void test_abi1_loads(void **state)
+{
+	(void)state;
+	const struct srh_subject *s = subject("abi1_subject");
+	assert_int_equal(s->abi, SRH_SUBJECT_ABI);
+	assert_string_equal(s->name, "abi-1");
+	assert_int_equal(s->limits.line_octets, 0);
+	assert_int_equal(s->limits.heap_octets, 0);
+
+	struct chk_opts o;
+	struct chk_result r;
+	opts(&o, "abi1_subject");
+	o.families = CHK_SINGLE | CHK_PREFIX;
+	run(&o, cve_stream, &r);
+	print_all(&o, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+}
+
+/* A 700-octet line, then a reply of 11 lines. */
+static char *policy_stream(void)
+{
+	struct strbuf b = {0};
+	sb_adds(&b, "250 ");
+	for (int i = 0; i < 694; i++)
+		sb_adds(&b, "x");
+	sb_adds(&b, "\r\n");
+	for (int i = 0; i < 10; i++)
+		sb_adds(&b, "250-line\r\n");
+	sb_adds(&b, "250 last\r\n");
+	return b.s;
+}
+
+static void test_declared_limits(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+	char *stream = policy_stream();
+
+	/* By its declarations: the long line is fine, the 11th line a
+	 * limit error, which it reports as a syntax error (no kind). */
+	opts(&o, "declared_subject");
+	o.families = CHK_SINGLE;
+	run(&o, stream, &r);
+	print_all(&o, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+
+	/* The same parser declaring nothing: diff says so. */
+	struct srh_subject plain = *o.subject;
+	memset(&plain.limits, 0, sizeof plain.limits);
+	o.subject = &plain;
+	run(&o, stream, &r);
+	expect(&o, &r, CHK_O_DIFF);
+	chk_result_free(&r);
+	plain.limits = subject("declared_subject")->limits;
+	plain.reports = 0; /* limits, but kinds compared */
+	run(&o, stream, &r);
+	const struct chk_failure *f = expect(&o, &r, CHK_O_DIFF);
+	assert_non_null(strstr(f->expected.s, "limit"));
+	chk_result_free(&r);
+	free(stream);
+
+	/* A declared heap bound is the memory family's. */
+	struct srh_subject tight = *subject("keeps_everything");
+	chk_opts_init(&o, &tight);
+	tight.limits.heap_octets = 64 << 20;
+	chk_opts_init(&o, &tight);
+	assert_int_equal(o.heap_limit, 64 << 20);
+}
+
+static void test_oracles_selected(void **state)
+{
+	(void)state;
+	struct chk_opts o;
+	struct chk_result r;
+
+	/* first_line_only reports a reply per line: pipeline and diff. */
+	opts(&o, "first_line_only");
+	o.families = CHK_SINGLE | CHK_PREFIX;
+	run(&o, "250-a\r\n250 b\r\n", &r);
+	assert_true(r.nfail > 0);
+	chk_result_free(&r);
+	/* Cut-independence alone: its policy is its own business. */
+	o.oracles = 1u << CHK_O_SPLIT | 1u << CHK_O_PROMPT;
+	run(&o, "250-a\r\n250 b\r\n", &r);
+	print_all(&o, &r);
+	assert_int_equal(r.nfail, 0);
+	chk_result_free(&r);
+	/* A split bug is still found so. */
+	opts(&o, "crlf_split");
+	o.oracles = 1u << CHK_O_SPLIT | 1u << CHK_O_PROMPT;
+	run(&o, kb_stream, &r);
+	expect(&o, &r, CHK_O_SPLIT);
+	assert_null(find(&r, CHK_O_DIFF));
+	chk_result_free(&r);
+}
+
 static void test_schedule_text(void **state)
 {
 	(void)state;
@@ -1254,6 +1356,9 @@ int main(void)
 		cmocka_unit_test(test_memory_family),
 		cmocka_unit_test(test_alloc_family),
 		cmocka_unit_test(test_faults_family),
+		cmocka_unit_test(test_abi1_loads),
+		cmocka_unit_test(test_declared_limits),
+		cmocka_unit_test(test_oracles_selected),
 		cmocka_unit_test(test_escape_round_trip),
 		cmocka_unit_test(test_interesting_points),
 	};

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tr_init(&want);
 	tr_init(&got);
 	fuzz_run(e, data, size, NULL, &got);
-	srh_reference_run(data, size, e->subject->leniency, &want.rec);
+	srh_reference_run(data, size, e->subject, &want.rec);
 	enum chk_oracle bad =
 		chk_conform(&got, &want, e->subject->reports, CHK_O_DIFF, &why);
 	if (bad != CHK_O_COUNT)

@@ -481,7 +481,7 @@ void gen_generate(struct gen_stream *g, struct gen_source *src,
 		gen_reply(src, g);
 		/* Some replies at a buffer size; the smallest choice
 		 * (running out of bytes) never. */
-		if (gen_draw(src, 100) >= 100 - o->aim_pct)
+		if (o->aim_pct && gen_draw(src, 100) >= 100 - o->aim_pct)
 			aim(src, g);
 	}
 	/* The smallest choice (0) is no defect. */

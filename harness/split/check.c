@@ -219,7 +219,8 @@ static bool baseline(struct chk_ctx *c, struct chk_result *r, size_t from)
 	/* A reply held back until the end of input, fed in one piece. */
 	struct strbuf why = {0};
 	struct sched none = {0};
-	if (c->shape == CHK_PUSH && !chk_tags_fine(c, &c->t0, &none, &why)) {
+	if (c->shape == CHK_PUSH && chk_judges(c->o, CHK_O_PROMPT) &&
+	    !chk_tags_fine(c, &c->t0, &none, &why)) {
 		struct chk_failure *f = chk_add_failure(
 			r, c->o, CHK_O_PROMPT, c->shape, CHK_F_BASELINE);
 		sb_add(&f->stream, c->in, c->n);
@@ -311,7 +312,7 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 		/* Answers that do not depend on the shape: checked once. */
 		if (usable && first) {
 			chk_check_answers(&c, in, r);
-			if (in->expected) {
+			if (in->expected && chk_judges(o, CHK_O_EXPECTED)) {
 				struct strbuf got = {0};
 				tr_format(&c.t0, &got, false);
 				if (strcmp(sb_str(&got), in->expected) != 0) {
@@ -334,7 +335,8 @@ void chk_stream(const struct chk_opts *o, const struct chk_input *in,
 		     usable && !r->error.len && fam < CHK_F_COUNT; fam++) {
 			const struct chk_family_row *row = chk_family_row(fam);
 			if (!(families >> fam & 1) ||
-			    !(row->shapes >> shape & 1) || n < row->min_len)
+			    !(row->shapes >> shape & 1) || n < row->min_len ||
+			    !chk_family_judges(o, (enum chk_family_id)fam))
 				continue;
 			if (chk_over_budget(o)) {
 				r->stats.budget_hit = true;

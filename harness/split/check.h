@@ -196,7 +196,11 @@ struct chk_opts {
 	bool shrink;
 	unsigned shrink_max_runs;
 	bool differential; /* compare with the reference parser */
-	bool no_clone;	   /* never use the subject's clone */
+	/* The oracles judged, 1 << enum chk_oracle (--oracles); a family
+	 * none of whose oracles is among them is not run. crash and hang are
+	 * always judged: a run that died cannot be judged otherwise. */
+	unsigned oracles;
+	bool no_clone; /* never use the subject's clone */
 	/* Is the subject beyond testing (an adapter process that exited)?
 	 * Then true with why: the run stops as the harness's error. NULL:
 	 * the subject runs in the child alone. */
@@ -206,6 +210,11 @@ struct chk_opts {
 	double budget_s;       /* stop starting work after this; 0: none */
 	double start_s;	       /* when the run began (chk_now) */
 };
+
+/* Is oracle x judged under o? */
+bool chk_judges(const struct chk_opts *o, enum chk_oracle x);
+/* Does family f judge anything o asks for? */
+bool chk_family_judges(const struct chk_opts *o, enum chk_family_id f);
 
 /* Defaults: all families and both shapes the subject has. */
 void chk_opts_init(struct chk_opts *o, const struct srh_subject *s);

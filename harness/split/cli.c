@@ -68,6 +68,8 @@ static const char usage[] =
 	"  --max-failures N   stop after N failures (20; 0: no limit)\n"
 	"  --stop-on LIST     stop after the input where one of these\n"
 	"                     oracles failed (crash,hang,split,...)\n"
+	"  --oracles LIST     judge only these (crash and hang always); e.g.\n"
+	"                     cut-independence alone: split,prompt,prefix\n"
 	"  --no-corpus        with no FILE, only --stream or --generate\n"
 	"  --shrink-runs N    at most N runs to shrink a failure (" SRH_STR(SRH_SHRINK_RUNS) ")\n"
 	"  --no-guard         plain heap pieces instead of guarded ones\n"
@@ -201,6 +203,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		O_NO_DIFF,
 		O_MAX_FAILURES,
 		O_STOP_ON,
+		O_ORACLES,
 		O_NO_CORPUS,
 		O_QUICK,
 	};
@@ -239,6 +242,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		{"no-differential", no_argument, NULL, O_NO_DIFF},
 		{"max-failures", required_argument, NULL, O_MAX_FAILURES},
 		{"stop-on", required_argument, NULL, O_STOP_ON},
+		{"oracles", required_argument, NULL, O_ORACLES},
 		{"no-corpus", no_argument, NULL, O_NO_CORPUS},
 		{"quick", no_argument, NULL, O_QUICK},
 		{"help", no_argument, NULL, 'h'},
@@ -314,6 +318,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		case O_HEAP_LIMIT:
 			ok = parse_num(optarg, 1u << 30, &v);
 			o->heap_limit = (size_t)v << 10;
+			cli->heap_limit_given = true;
 			break;
 		case O_SEED:
 			ok = parse_num(optarg, UINT64_MAX, &v);
@@ -387,6 +392,12 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		case O_STOP_ON:
 			ok = parse_oracles(optarg, &cli->stop_on);
 			break;
+		case O_ORACLES:
+			ok = strcmp(optarg, "all") == 0
+				     ? (o->oracles = (1u << CHK_O_COUNT) - 1,
+					true)
+				     : parse_oracles(optarg, &o->oracles);
+			break;
 		case O_NO_CORPUS:
 			cli->no_corpus = true;
 			break;
@@ -438,6 +449,8 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 	keep.prog = argv[0];
 	keep.shapes = o->shapes;
 	keep.start_s = start;
+	if (!cli->heap_limit_given)
+		keep.heap_limit = o->heap_limit;
 	*o = keep;
 	if (cli->shape >= 0) {
 		unsigned want = cli->shape == 2 ? 3u : 1u << cli->shape;

@@ -24,6 +24,7 @@ struct cli {
 	bool no_corpus;
 	const char *stream, *cuts, *save_dir, *json_path;
 	bool families_given, progress, quiet;
+	bool heap_limit_given; /* else the subject's declared bound */
 	unsigned families;
 	int shape;	 /* -1: default */
 	int adapter_pid; /* the adapter process, 0 when none */

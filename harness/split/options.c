@@ -78,7 +78,11 @@ void chk_opts_init(struct chk_opts *o, const struct srh_subject *s)
 	o->ndelays = 3;
 	o->deadline_ms = SRH_DEADLINE_MS;
 	o->memory_limit = (size_t)SRH_MEMORY_LIMIT_MIB << 20;
-	o->heap_limit = (size_t)SRH_HEAP_LIMIT_KIB << 10;
+	/* The subject's own bound, if it declares one (--heap-limit wins). */
+	o->oracles = (1u << CHK_O_COUNT) - 1;
+	o->heap_limit = s && s->limits.heap_octets
+				? s->limits.heap_octets
+				: (size_t)SRH_HEAP_LIMIT_KIB << 10;
 	o->shrink = true;
 	o->shrink_max_runs = SRH_SHRINK_RUNS;
 	o->differential = true;
@@ -167,4 +171,33 @@ struct chk_failure *chk_add_failure(struct chk_result *r,
 	f->found_after = r->stats.schedules;
 	f->found_s = chk_now() - opts->start_s;
 	return f;
+}
+
+bool chk_judges(const struct chk_opts *o, enum chk_oracle x)
+{
+	return x == CHK_O_CRASH || x == CHK_O_HANG || (o->oracles >> x & 1);
+}
+
+bool chk_family_judges(const struct chk_opts *o, enum chk_family_id f)
+{
+	switch (f) {
+	case CHK_F_PREFIX:
+		return chk_judges(o, CHK_O_PREFIX);
+	case CHK_F_REENTRANT:
+		return chk_judges(o, CHK_O_REENTRANT) ||
+		       chk_judges(o, CHK_O_REUSE);
+	case CHK_F_WORK:
+		return chk_judges(o, CHK_O_WORK);
+	case CHK_F_TIME:
+		return chk_judges(o, CHK_O_TIME);
+	case CHK_F_MEMORY:
+		return chk_judges(o, CHK_O_MEMORY);
+	case CHK_F_ALLOC:
+		return chk_judges(o, CHK_O_ALLOC);
+	case CHK_F_FAULTS:
+		return chk_judges(o, CHK_O_FAULTS);
+	default: /* the schedule families */
+		return chk_judges(o, CHK_O_SPLIT) ||
+		       chk_judges(o, CHK_O_PROMPT);
+	}
 }

@@ -51,6 +51,11 @@ void report_repro(const struct chk_opts *o, const char *input,
 	/* Checks that are not one schedule rerun their whole family. */
 	if (whole)
 		sb_addf(out, " --families %s", row->name);
+	/* A family with streams of its own needs none (any will do). */
+	if (row && row->cap == CHK_CAP_ONCE) {
+		sb_adds(out, " --stream ''");
+		return;
+	}
 	escaped_stream(f, &esc);
 	if (esc.len <= REPORT_STREAM_MAX) {
 		sb_adds(out, " --stream ");

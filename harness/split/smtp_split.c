@@ -67,6 +67,16 @@ static void summary(const struct cli *cli, const struct chk_result *r,
 				printf(" %s %zu", chk_oracle_name(i), by[i]);
 		printf("\n");
 	}
+	if (o->oracles != (1u << CHK_O_COUNT) - 1) {
+		printf("  judged: only");
+		for (int i = 0, first = 1; i < CHK_O_COUNT; i++)
+			if (chk_judges(o, i)) {
+				printf("%s%s", first ? " " : ",",
+				       chk_oracle_name(i));
+				first = 0;
+			}
+		printf(" (--oracles)\n");
+	}
 	if (r->stats.capped_spread)
 		printf("  capped: single, idle, uniform and prefix at %u "
 		       "offsets "

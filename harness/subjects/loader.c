@@ -4,6 +4,7 @@
 #include "loader.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "hook.h"
@@ -18,8 +19,10 @@ bool loader_check(const struct srh_subject *s, struct strbuf *err)
 {
 	int push = !!s->create + !!s->feed + !!s->finish + !!s->destroy;
 
-	if (s->abi != SRH_SUBJECT_ABI) {
-		sb_addf(err, "built for subject ABI %u, this harness has %u",
+	if (s->abi != SRH_SUBJECT_ABI && s->abi != 1) {
+		sb_addf(err,
+			"built for subject ABI %u, this harness has %u (and "
+			"loads 1)",
 			s->abi, SRH_SUBJECT_ABI);
 		return false;
 	}
@@ -78,6 +81,22 @@ const struct srh_subject *loader_open(const char *arg, struct strbuf *err)
 	}
 	if (!loader_check(s, err))
 		return NULL;
+	if (s->abi == 1) {
+		/* Its struct ends at read_fd: the rest, the defaults. Kept
+		 * for the life of the process, as the handle is: the one
+		 * state of the loader's own (a process loads few). */
+		static struct srh_subject upgraded[16];
+		static size_t nupgraded;
+		if (nupgraded == sizeof upgraded / sizeof upgraded[0]) {
+			sb_addf(err, "%s: more than %zu ABI 1 subjects loaded",
+				arg, nupgraded);
+			return NULL;
+		}
+		struct srh_subject *full = &upgraded[nupgraded++];
+		memcpy(full, s, offsetof(struct srh_subject, limits));
+		full->abi = SRH_SUBJECT_ABI;
+		s = full;
+	}
 	/* Its allocations and reads, for the families that watch them;
 	 * without (hook_active() false) those families skip it. */
 	struct strbuf why = {0};

@@ -42,12 +42,14 @@ static void report_error(struct ref *r)
 	srh_error(r->rec, kind, e->offset, srp_err_name(e->code));
 }
 
-/* The reference configured with the leniencies a subject declares:
- * long lines go up to the parser's capacity. */
-static void *create_lenient(struct srh_recorder *rec, unsigned leniency)
+/* The reference configured with the leniencies and limits a subject
+ * declares (as NULL: none): long lines go up to the declared limit, or
+ * the parser's capacity. */
+static void *create_as(struct srh_recorder *rec, const struct srh_subject *as)
 {
 	struct ref *r = malloc(sizeof *r);
 	struct srp_config cfg;
+	unsigned leniency = as ? as->leniency : 0;
 
 	if (!r)
 		return NULL;
@@ -55,6 +57,8 @@ static void *create_lenient(struct srh_recorder *rec, unsigned leniency)
 	cfg.flags = leniency; /* the same bits as SRP_LENIENT_* */
 	if (leniency & SRH_LENIENT_LONG_LINES)
 		cfg.max_line = SRP_LINE_CAPACITY;
+	if (as)
+		srh_reference_limits(&as->limits, &cfg);
 	srp_init(&r->p, &cfg);
 	r->rec = rec;
 	r->reported = false;
@@ -63,7 +67,7 @@ static void *create_lenient(struct srh_recorder *rec, unsigned leniency)
 
 static void *ref_create(struct srh_recorder *rec)
 {
-	return create_lenient(rec, 0);
+	return create_as(rec, NULL);
 }
 
 static void ref_feed(void *self, const unsigned char *buf, size_t len)
@@ -167,10 +171,32 @@ const struct srh_subject srh_reference_subject = {
 	.read_fd = ref_read_fd,
 };
 
-void srh_reference_run(const unsigned char *in, size_t n, unsigned leniency,
-		       struct srh_recorder *rec)
+bool srh_declares_limits(const struct srh_subject *s)
 {
-	struct ref *r = create_lenient(rec, leniency);
+	const struct srh_limits *l = &s->limits;
+	return (l->line_octets && l->line_octets != SRP_DEFAULT_MAX_LINE) ||
+	       (l->reply_lines && l->reply_lines != SRP_DEFAULT_MAX_LINES) ||
+	       (l->reply_octets && l->reply_octets != SRP_DEFAULT_MAX_REPLY);
+}
+
+void srh_reference_limits(const struct srh_limits *l, struct srp_config *cfg)
+{
+	if (l->line_octets)
+		cfg->max_line = l->line_octets < SRP_LINE_CAPACITY
+					? l->line_octets
+					: SRP_LINE_CAPACITY;
+	if (cfg->max_line > SRP_RFC_LINE_MAX)
+		cfg->flags |= SRP_LENIENT_LONG_LINES;
+	if (l->reply_lines)
+		cfg->max_lines = l->reply_lines;
+	if (l->reply_octets)
+		cfg->max_reply = l->reply_octets;
+}
+
+void srh_reference_run(const unsigned char *in, size_t n,
+		       const struct srh_subject *as, struct srh_recorder *rec)
+{
+	struct ref *r = create_as(rec, as);
 
 	if (!r)
 		abort();

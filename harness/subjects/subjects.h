@@ -32,9 +32,18 @@ void srh_adapter_stop(int pid);
  * without the parser being at fault. */
 bool srh_adapter_gone(int *pid, struct strbuf *why);
 
-/* The reference parser, accepting the given srh_leniency bits, over a
- * whole stream in one piece (in this process: it is our own code). */
-void srh_reference_run(const unsigned char *in, size_t n, unsigned leniency,
-		       struct srh_recorder *rec);
+/* The reference parser with the leniencies and limits subject `as`
+ * declares (NULL: strict, the defaults) over a whole stream in one piece
+ * (in this process: it is our own code). */
+void srh_reference_run(const unsigned char *in, size_t n,
+		       const struct srh_subject *as, struct srh_recorder *rec);
+/* Does s declare limits other than the reference's defaults? Then the
+ * generator's model (which knows only those) gives way to the reference
+ * configured as s declares. */
+bool srh_declares_limits(const struct srh_subject *s);
+struct srp_config;
+/* The declared limits into a reference configuration (0: kept); a line
+ * limit past 512 octets takes SRP_LENIENT_LONG_LINES with it. */
+void srh_reference_limits(const struct srh_limits *l, struct srp_config *cfg);
 
 #endif
