@@ -217,7 +217,8 @@ void srp_config_init(struct srp_config *cfg)
 static bool config_valid(const struct srp_config *c)
 {
 	const unsigned known = SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES |
-			       SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT;
+			       SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT |
+			       SRP_LENIENT_CONTROL;
 
 	if (c->flags & ~known)
 		return false;
@@ -550,6 +551,13 @@ static size_t scan_line_text(struct srp_parser *p, const unsigned char *s,
 		*st = fail(p, SRP_E_NUL, at);
 		break;
 	case C_CONTROL:
+		if (p->cfg.flags & SRP_LENIENT_CONTROL) {
+			/* Text: scanning goes on after it, in this line. */
+			p->line_len++;
+			p->reply_size++;
+			*text_end = j + 1;
+			break;
+		}
 		*st = fail(p, SRP_E_CONTROL, at);
 		break;
 	default: /* C_HIGH without SRP_LENIENT_8BIT */

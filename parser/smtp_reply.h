@@ -72,6 +72,10 @@ enum srp_flag {
 	SRP_LENIENT_CODE_MISMATCH = 1u << 2,
 	/* Bytes 0x80-0xFF in the text (SMTPUTF8, servers answering in GBK). */
 	SRP_LENIENT_8BIT = 1u << 3,
+	/* Control bytes in the text: 0x01-0x1F but CR and LF, and 0x7F (a
+	 * line reader that splits at LF passes them on: smtplib, Go
+	 * textproto, Net::Cmd). NUL stays an error. */
+	SRP_LENIENT_CONTROL = 1u << 4,
 };
 
 /*

@@ -65,7 +65,7 @@ static void test_model_agrees_with_reference(void **state)
 		gen_generate(&g, &src, &o);
 		snprintf(what, sizeof what, "seed %llu",
 			 (unsigned long long)seed);
-		for (unsigned len = 0; len < 16; len++)
+		for (unsigned len = 0; len < 32; len++)
 			agree(&g, len, what);
 	}
 	gen_free(&g);

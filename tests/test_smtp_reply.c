@@ -348,6 +348,24 @@ static void test_8bit_lenient(void **state)
 	SC_CHECK(&lenient, "550 \xff\x02\r\n", "E CONTROL @5 line=1/1\n");
 }
 
+static void test_control_lenient(void **state)
+{
+	(void)state;
+	struct srp_config lenient = config(SRP_LENIENT_CONTROL);
+
+	/* Control bytes are text, at any cut; NUL, CR alone and 8-bit
+	 * bytes are still errors. */
+	SC_CHECK(&lenient,
+		 "250-a\x01"
+		 "b\x1b[0m\r\n250 \x7f\x07\r\n",
+		 "L 250 more #1 @0..13 \"a\\x01b\\x1b[0m\"\n"
+		 "L 250 last #2 @13..21 \"\\x7f\\x07\"\n"
+		 "R 250 lines=2 @0..21 esc=-\n"
+		 "END\n");
+	sc_check(&lenient, "550 \x01\0\r\n", 8, "E NUL @5 line=1/1\n");
+	SC_CHECK(&lenient, "550 \x01\xff\r\n", "E EIGHT_BIT @5 line=1/1\n");
+}
+
 /* A bad byte at each position of a long text, through the 16-byte scan,
  * its tail and the byte-by-byte path. */
 static void test_bad_byte_at_every_position(void **state)
@@ -910,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_bare_cr),
 		cmocka_unit_test(test_text_errors),
 		cmocka_unit_test(test_8bit_lenient),
+		cmocka_unit_test(test_control_lenient),
 		cmocka_unit_test(test_bad_byte_at_every_position),
 		cmocka_unit_test(test_scan_window_edges),
 		cmocka_unit_test(test_line_limit_rfc),

@@ -313,6 +313,10 @@ static void plant(struct gen_source *s, struct gen_stream *g)
 		c = (char)(0x80 + gen_draw(s, 0x80));
 		g->defect_at = insert_text(s, l, &c, 1);
 		break;
+	case GEN_CONTROL:
+		c = pick(s, "\x01\x07\x08\x0b\x0c\x1b\x1f\x7f");
+		g->defect_at = insert_text(s, l, &c, 1);
+		break;
 	case GEN_CODE_MISMATCH: {
 		if (r->nlines == 1) { /* make room for a continuation line */
 			struct gen_line *next = insert_line(r, 1);
@@ -524,6 +528,8 @@ static bool accepted(enum gen_defect d, unsigned lenient)
 		return lenient & SRH_LENIENT_BARE_LF;
 	case GEN_EIGHT_BIT:
 		return lenient & SRH_LENIENT_8BIT;
+	case GEN_CONTROL:
+		return lenient & SRH_LENIENT_CONTROL;
 	case GEN_CODE_MISMATCH:
 		return lenient & SRH_LENIENT_CODE_MISMATCH;
 	case GEN_LONG_LINE:

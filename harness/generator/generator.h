@@ -40,6 +40,7 @@
 	X(BARE_CR, "a CR inside the text")                        \
 	X(NUL, "a NUL byte in the text")                          \
 	X(EIGHT_BIT, "bytes above 0x7F in the text")              \
+	X(CONTROL, "a control byte in the text")                  \
 	X(CODE_MISMATCH, "a continuation line with another code") \
 	X(EMPTY_LINE, "an empty line inside a reply")             \
 	X(LONG_LINE, "a line over 512 octets")                    \
