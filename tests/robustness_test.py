@@ -508,6 +508,42 @@ def main():
               f"exit status, nothing shrunk, exit 2 (exit {p.returncode})",
               p.stdout[-600:] + p.stderr[-400:])
 
+    # An adapter declares its policy in its first answer (before "end"):
+    # smtplib takes a bare LF for a line end, so the strict reference
+    # differs (diff); declared, the reference follows it. A declaration
+    # smtp-split does not know stops the run, naming it.
+    with tempfile.TemporaryDirectory() as tmp:
+        declaring = os.path.join(tmp, "declaring_adapter.py")
+        with open(declaring, "w") as f:
+            f.write("import sys\n"
+                    f"sys.path.insert(0, {os.path.join(ROOT, 'harness', 'adapters')!r})\n"
+                    "import smtplib_adapter as a\n"
+                    "said = ''.join(l + '\\n' for l in sys.argv[1:])\n"
+                    "real = a.transcript\n"
+                    "def declared(raw):\n"
+                    "    text, early = real(raw)\n"
+                    "    return (said + text if text == 'end\\n' else text), early\n"
+                    "a.transcript = declared\n"
+                    "sys.argv[1:] = []\n"
+                    "sys.exit(a.main())\n")
+        adapter = f"adapter:{sys.executable} {declaring}"
+        bare = ["--stream", "250-a\\n250 b\\n", "--families", "single"]
+        p = run("--subject", adapter, *bare)
+        check(p.returncode == 1 and "FAIL diff" in p.stdout,
+              f"an adapter declaring nothing: a bare LF is a difference "
+              f"(exit {p.returncode})", p.stdout[-600:] + p.stderr[-400:])
+        p = run("--subject", adapter + " 'declare lenient bare-lf' "
+                "'declare limits line=8193 lines=1000' "
+                "'declare errors none'", *bare)
+        check(p.returncode == 0, f"declared lenient bare-lf (and limits, "
+              f"errors without a kind): the reference follows, no finding "
+              f"(exit {p.returncode})", p.stdout[-600:] + p.stderr[-400:])
+        p = run("--subject", adapter + " 'declare lenient sloppy'", *bare)
+        check(p.returncode == 2 and "declares \"declare lenient sloppy\": "
+              "unknown leniency 'sloppy'" in p.stderr,
+              f"an unknown declaration: named, exit 2 (exit {p.returncode})",
+              p.stderr[-400:])
+
     # An adapter that writes garbage for a transcript (from its 4th
     # stream on): the adapter's breach of the protocol, verdict contract,
     # not the parser's crash, and not shrunk; one that stops answering:

@@ -424,7 +424,8 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 	/* "adapter:COMMAND": a parser in another process, started once. */
 	const char *load = subject;
 	if (strncmp(subject, "adapter:", 8) == 0) {
-		if (!srh_adapter_start(subject + 8, &cli->adapter_pid, &err)) {
+		if (!srh_adapter_start(subject + 8, &cli->adapter_pid,
+				       &cli->adapter, &err)) {
 			fprintf(stderr, "smtp-split: %s\n", sb_str(&err));
 			sb_free(&err);
 			return 2;
@@ -440,6 +441,8 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		sb_free(&err);
 		return 2;
 	}
+	if (cli->adapter_pid > 0)
+		s = &cli->adapter; /* with what it declared */
 	double start = o->start_s;
 	struct chk_opts keep = *o;
 	chk_opts_init(o, s);

@@ -25,6 +25,7 @@ struct cli {
 	const char *stream, *cuts, *save_dir, *json_path;
 	bool families_given, progress, quiet;
 	bool heap_limit_given; /* else the subject's declared bound */
+	struct srh_subject adapter; /* an adapter, with its declarations */
 	unsigned families;
 	int shape;	 /* -1: default */
 	int adapter_pid; /* the adapter process, 0 when none */

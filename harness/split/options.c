@@ -131,7 +131,7 @@ void chk_describe(const struct chk_ctx *c, const struct sbx_result *res,
 		return;
 	}
 	sbx_describe(res, &l, out);
-	if (o == CHK_O_HANG && c->o->subject == &srh_adapter_subject)
+	if (o == CHK_O_HANG && srh_is_adapter(c->o->subject))
 		sb_adds(out, "; smtp-split was waiting for the adapter's "
 			     "answer, which never came (its parser hangs, or "
 			     "the adapter never writes back)");
@@ -142,7 +142,7 @@ enum chk_oracle chk_oracle_of(const struct chk_ctx *c,
 {
 	/* Only the adapter subject's own code exits with this status in an
 	 * adapter's child: what the adapter wrote broke the protocol. */
-	if (c->o->subject == &srh_adapter_subject &&
+	if (srh_is_adapter(c->o->subject) &&
 	    res->outcome == SBX_CRASH && !res->signal &&
 	    res->status == SRH_ADAPTER_BREACH)
 		return CHK_O_CONTRACT;

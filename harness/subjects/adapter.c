@@ -86,11 +86,93 @@ static int connect_adapter(void)
 
 /* An empty stream must come back "end": the adapter runs and speaks the
  * protocol, or the session stops before blaming the parser for it. */
-static bool probe(const char *name, const char *command, struct strbuf *err)
+/* One "declare WHAT VALUE" line of the adapter's first answer into d;
+ * false with why. */
+static bool declare(const char *line, struct srh_subject *d,
+		    struct strbuf *err)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} lenient[] = {
+		{"bare-lf", SRH_LENIENT_BARE_LF},
+		{"long-lines", SRH_LENIENT_LONG_LINES},
+		{"code-mismatch", SRH_LENIENT_CODE_MISMATCH},
+		{"8bit", SRH_LENIENT_8BIT},
+		{"control", SRH_LENIENT_CONTROL},
+	};
+	static const struct {
+		const char *name;
+		size_t off;
+	} limit[] = {
+		{"line", offsetof(struct srh_limits, line_octets)},
+		{"lines", offsetof(struct srh_limits, reply_lines)},
+		{"reply", offsetof(struct srh_limits, reply_octets)},
+		{"heap", offsetof(struct srh_limits, heap_octets)},
+	};
+	char word[32];
+	const char *p;
+
+	if (strncmp(line, "declare lenient ", 16) == 0) {
+		for (p = line + 16; *p;) {
+			size_t n = strcspn(p, ","), i = 0;
+			while (i < 5 && !(strlen(lenient[i].name) == n &&
+					  strncmp(p, lenient[i].name, n) == 0))
+				i++;
+			if (i == 5) {
+				sb_addf(err, "unknown leniency '%.*s'", (int)n,
+					p);
+				return false;
+			}
+			d->leniency |= lenient[i].bit;
+			p += n + (p[n] == ',');
+		}
+		return true;
+	}
+	if (strncmp(line, "declare limits ", 15) == 0) {
+		for (p = line + 15; *p;) {
+			unsigned long long v;
+			int used = 0;
+			if (sscanf(p, "%31[a-z]=%llu%n", word, &v, &used) != 2 ||
+			    v == 0 || v > SIZE_MAX) {
+				sb_addf(err, "not NAME=NUMBER: '%s'", p);
+				return false;
+			}
+			size_t i = 0;
+			while (i < 4 && strcmp(word, limit[i].name) != 0)
+				i++;
+			if (i == 4) {
+				sb_addf(err, "unknown limit '%s'", word);
+				return false;
+			}
+			size_t val = (size_t)v;
+			memcpy((char *)&d->limits + limit[i].off, &val,
+			       sizeof val);
+			p += used;
+			p += strspn(p, " ");
+		}
+		return true;
+	}
+	if (strcmp(line, "declare errors kind") == 0)
+		return true;
+	if (strcmp(line, "declare errors offsets") == 0) {
+		d->reports |= SRH_REPORTS_OFFSETS;
+		return true;
+	}
+	if (strcmp(line, "declare errors none") == 0) {
+		d->reports |= SRH_REPORTS_NO_ERROR_KIND;
+		return true;
+	}
+	sb_addf(err, "unknown declaration");
+	return false;
+}
+
+static bool probe(const char *name, const char *command,
+		  struct srh_subject *decl, struct strbuf *err)
 {
 	struct sockaddr_un a;
 	socklen_t len = address(name, &a);
-	char buf[256];
+	char buf[4096];
 	size_t have = 0;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -115,7 +197,24 @@ static bool probe(const char *name, const char *command, struct strbuf *err)
 	}
 	close(fd);
 	buf[have] = '\0';
-	if (strcmp(buf, "end\n") == 0)
+	/* Its declarations first, one a line, then the empty transcript. */
+	char *line = buf;
+	for (char *nl; strncmp(line, "declare ", 8) == 0 &&
+		       (nl = strchr(line, '\n'));
+	     line = nl + 1) {
+		*nl = '\0';
+		struct strbuf why = {0};
+		bool ok = declare(line, decl, &why);
+		if (!ok)
+			sb_addf(err,
+				"adapter \"%s\" declares \"%s\": %s (see "
+				"harness/adapters/README.md)",
+				command, line, sb_str(&why));
+		sb_free(&why);
+		if (!ok)
+			return false;
+	}
+	if (strcmp(line, "end\n") == 0)
 		return true;
 	sb_addf(err,
 		"adapter \"%s\" answered an empty stream with \"%s\", not "
@@ -125,7 +224,7 @@ static bool probe(const char *name, const char *command, struct strbuf *err)
 }
 
 bool srh_adapter_start(const char *command, int *adapter_pid,
-		       struct strbuf *err)
+		       struct srh_subject *decl, struct strbuf *err)
 {
 	char name[64];
 	struct sockaddr_un a;
@@ -168,7 +267,8 @@ bool srh_adapter_start(const char *command, int *adapter_pid,
 	}
 	*adapter_pid = pid;
 	setenv("SRH_ADAPTER_SOCKET", name, 1);
-	return probe(name, command, err);
+	*decl = srh_adapter_subject;
+	return probe(name, command, decl, err);
 }
 
 void srh_adapter_stop(int pid)
@@ -333,6 +433,9 @@ static void report(char *text, struct srh_recorder *rec)
 		} else if (strcmp(p, "end") == 0) {
 			srh_end(rec);
 			ended = true;
+		} else if (strncmp(p, "declare ", 8) == 0 && !ended) {
+			/* read at the start (srh_adapter_start); an adapter
+			 * may repeat them for any empty stream */
 		} else {
 			give_up("transcript: not an event", p);
 		}
@@ -388,3 +491,8 @@ const struct srh_subject srh_adapter_subject = {
 		       "--subject 'adapter:COMMAND'",
 	.read_fd = adapter_read_fd,
 };
+
+bool srh_is_adapter(const struct srh_subject *s)
+{
+	return s && s->read_fd == adapter_read_fd;
+}

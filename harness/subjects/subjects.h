@@ -21,11 +21,16 @@ extern const struct srh_subject srh_adapter_subject;
  * the parser, and not worth shrinking. */
 #define SRH_ADAPTER_BREACH 3
 /* Start the adapter process for "adapter:COMMAND" (its pid in *pid) and
- * check it answers; false with the reason in err. srh_adapter_stop() ends
+ * check it answers; false with the reason in err. *decl: the adapter
+ * subject with what the adapter declared in its first answer (leniencies,
+ * limits, what its errors carry), to run in its place. srh_adapter_stop() ends
  * it: SIGTERM, then SIGKILL to its process group after a second, as an
  * adapter that ignores SIGTERM would otherwise outlive the run and hold
  * our output open. */
-bool srh_adapter_start(const char *command, int *pid, struct strbuf *err);
+bool srh_adapter_start(const char *command, int *pid,
+		       struct srh_subject *decl, struct strbuf *err);
+/* Is s the adapter subject (or its copy with declarations)? */
+bool srh_is_adapter(const struct srh_subject *s);
 void srh_adapter_stop(int pid);
 /* Has the adapter process *pid exited? Then true, why it did in why,
  * and *pid 0 (nothing left to stop): every later run would fail
