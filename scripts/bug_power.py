@@ -7,8 +7,10 @@ Searches:
   plain   libFuzzer alone (no custom mutator, no dictionary)
   afl     AFL++ (afl-clang-fast, persistent) with the SMTP custom mutator
           and the dictionary
-  split   smtp-split: the same seed stream with every schedule family, plus
-          generated streams (--generate), stopping at the first failure
+  split   smtp-split: the same seed stream with every family, plus
+          generated streams (--generate), stopping at the first failure;
+          built, with the bug, under ASan and UBSan as ./run split builds
+          a subject file
 
 Every search starts from the same one seed, "250 OK\\r\\n" (for the model
 target, one zero byte: the simplest stream), so the table measures the
@@ -61,15 +63,21 @@ def build_all(searches, log):
                "afl": ("afl", True)}
     for s in searches:
         if s == "split":
+            # As ./run split runs a subject file: both with ASan and
+            # UBSan, so a memory error inside the subject is a crash.
             out = os.path.join(ROOT, "build", "bug-power", "split")
             cmds = [["cmake", "-S", ROOT, "-B", out,
-                     "-DCMAKE_BUILD_TYPE=Release", "-DSRH_TESTS=OFF"],
+                     "-DCMAKE_C_COMPILER=clang",
+                     "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DSRH_TESTS=OFF",
+                     "-DSRH_SANITIZE=address,undefined"],
                     ["cmake", "--build", out, "-j", str(os.cpu_count()),
                      "--target", "smtp-split"]]
             mods = os.path.join(out, "subjects")
             os.makedirs(mods, exist_ok=True)
             for bug, _ in bugs():
-                cmds.append(["cc", "-std=c11", "-O2", "-shared", "-fPIC",
+                cmds.append(["clang", "-std=c11", "-O1", "-g",
+                             "-fsanitize=address,undefined",
+                             "-fno-sanitize-recover=all", "-shared", "-fPIC",
                              "-I", os.path.join(ROOT, "harness"),
                              os.path.join(ROOT, "bugs", bug + ".c"), "-o",
                              os.path.join(mods, bug + ".so")])

@@ -95,7 +95,10 @@ static void sandbox_failure(struct chk_ctx *c, const struct sbx_result *res,
 	if (have(r, from, o, c->shape))
 		return;
 	struct chk_failure *f = chk_add_failure(r, c->o, o, c->shape, fam);
-	sb_add(&f->stream, c->in, c->n);
+	/* A family of its own streams died on one of them, not on this. */
+	const struct chk_family_row *row = chk_family_row(fam);
+	if (!row || row->cap != CHK_CAP_ONCE)
+		sb_add(&f->stream, c->in, c->n);
 	parse_current(c->sh->current, c->n, f);
 	chk_describe(c, res, &f->detail);
 	sb_add(&f->log, res->log.s, res->log.len);

@@ -142,9 +142,8 @@ enum chk_oracle chk_oracle_of(const struct chk_ctx *c,
 {
 	/* Only the adapter subject's own code exits with this status in an
 	 * adapter's child: what the adapter wrote broke the protocol. */
-	if (srh_is_adapter(c->o->subject) &&
-	    res->outcome == SBX_CRASH && !res->signal &&
-	    res->status == SRH_ADAPTER_BREACH)
+	if (srh_is_adapter(c->o->subject) && res->outcome == SBX_CRASH &&
+	    !res->signal && res->status == SRH_ADAPTER_BREACH)
 		return CHK_O_CONTRACT;
 	return res->outcome == SBX_HANG	    ? CHK_O_HANG
 	       : res->outcome == SBX_MEMORY ? CHK_O_MEMORY

@@ -87,7 +87,7 @@ void fam_memory(struct chk_ctx *c)
 		return;
 	for (size_t i = 0; i < sizeof floods / sizeof floods[0]; i++) {
 		const struct kind *k = &floods[i];
-		chk_set_current(c, "memory", NULL, (long)i);
+		chk_set_current(c, k->what, NULL, -1); /* a crash says which */
 		c->sh->progress++;
 		make(k, big, &s);
 		size_t peak = flood_peak(c, &s);
@@ -211,7 +211,7 @@ void fam_time(struct chk_ctx *c)
 			uint32_t p = time_pieces[f];
 			double a, b;
 			size_t n = SRH_TIME_BYTES;
-			chk_set_current(c, "time", NULL, (long)i);
+			chk_set_current(c, k->what, NULL, -1);
 			/* Twice, as one slow moment must not fail a run. */
 			if (!superlinear(c, k, n, p, &a, &b) ||
 			    !superlinear(c, k, n, p, &a, &b))
