@@ -24,7 +24,7 @@ struct cli {
 	bool no_corpus;
 	const char *stream, *cuts, *save_dir, *json_path;
 	bool families_given, progress, quiet;
-	bool heap_limit_given; /* else the subject's declared bound */
+	bool heap_limit_given;	    /* else the subject's declared bound */
 	struct srh_subject adapter; /* an adapter, with its declarations */
 	unsigned families;
 	int shape;	 /* -1: default */

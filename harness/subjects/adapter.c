@@ -88,8 +88,7 @@ static int connect_adapter(void)
  * protocol, or the session stops before blaming the parser for it. */
 /* One "declare WHAT VALUE" line of the adapter's first answer into d;
  * false with why. */
-static bool declare(const char *line, struct srh_subject *d,
-		    struct strbuf *err)
+static bool declare(const char *line, struct srh_subject *d, struct strbuf *err)
 {
 	static const struct {
 		const char *name;
@@ -133,7 +132,8 @@ static bool declare(const char *line, struct srh_subject *d,
 		for (p = line + 15; *p;) {
 			unsigned long long v;
 			int used = 0;
-			if (sscanf(p, "%31[a-z]=%llu%n", word, &v, &used) != 2 ||
+			if (sscanf(p, "%31[a-z]=%llu%n", word, &v, &used) !=
+				    2 ||
 			    v == 0 || v > SIZE_MAX) {
 				sb_addf(err, "not NAME=NUMBER: '%s'", p);
 				return false;
@@ -199,8 +199,8 @@ static bool probe(const char *name, const char *command,
 	buf[have] = '\0';
 	/* Its declarations first, one a line, then the empty transcript. */
 	char *line = buf;
-	for (char *nl; strncmp(line, "declare ", 8) == 0 &&
-		       (nl = strchr(line, '\n'));
+	for (char *nl;
+	     strncmp(line, "declare ", 8) == 0 && (nl = strchr(line, '\n'));
 	     line = nl + 1) {
 		*nl = '\0';
 		struct strbuf why = {0};

@@ -27,8 +27,8 @@ extern const struct srh_subject srh_adapter_subject;
  * it: SIGTERM, then SIGKILL to its process group after a second, as an
  * adapter that ignores SIGTERM would otherwise outlive the run and hold
  * our output open. */
-bool srh_adapter_start(const char *command, int *pid,
-		       struct srh_subject *decl, struct strbuf *err);
+bool srh_adapter_start(const char *command, int *pid, struct srh_subject *decl,
+		       struct strbuf *err);
 /* Is s the adapter subject (or its copy with declarations)? */
 bool srh_is_adapter(const struct srh_subject *s);
 void srh_adapter_stop(int pid);
