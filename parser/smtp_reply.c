@@ -216,11 +216,7 @@ void srp_config_init(struct srp_config *cfg)
 
 static bool config_valid(const struct srp_config *c)
 {
-	const unsigned known = SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES |
-			       SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT |
-			       SRP_LENIENT_CONTROL;
-
-	if (c->flags & ~known)
+	if (c->flags & ~(unsigned)SRP_LENIENT_ALL)
 		return false;
 	if (c->max_line < 5 || c->max_line > SRP_LINE_CAPACITY)
 		return false;

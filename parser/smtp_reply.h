@@ -77,6 +77,10 @@ enum srp_flag {
 	 * textproto, Net::Cmd). NUL stays an error. */
 	SRP_LENIENT_CONTROL = 1u << 4,
 };
+/* Every leniency flag: a new one is added here too. */
+#define SRP_LENIENT_ALL                                 \
+	(SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES | \
+	 SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT | SRP_LENIENT_CONTROL)
 
 /*
  * Every error, in one list: name, then message. srp_err_name() and

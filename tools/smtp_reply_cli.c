@@ -278,9 +278,7 @@ static bool parse_lenient(char *list, unsigned *flags)
 		{"code-mismatch", SRP_LENIENT_CODE_MISMATCH},
 		{"8bit", SRP_LENIENT_8BIT},
 		{"control", SRP_LENIENT_CONTROL},
-		{"all", SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES |
-				SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT |
-				SRP_LENIENT_CONTROL},
+		{"all", SRP_LENIENT_ALL},
 	};
 	char *save = NULL;
 

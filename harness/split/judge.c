@@ -13,10 +13,8 @@
 
 void chk_frame(struct chk_ctx *c)
 {
-	struct srp_config cfg = {SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES |
-					 SRP_LENIENT_CODE_MISMATCH |
-					 SRP_LENIENT_8BIT | SRP_LENIENT_CONTROL,
-				 SRP_LINE_CAPACITY, SIZE_MAX, SIZE_MAX};
+	struct srp_config cfg = {SRP_LENIENT_ALL, SRP_LINE_CAPACITY, SIZE_MAX,
+				 SIZE_MAX};
 	struct srp_parser *p = srh_alloc(sizeof *p);
 	size_t off = 0, used, cap = 16;
 

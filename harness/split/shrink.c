@@ -173,9 +173,7 @@ static bool parses(const unsigned char *in, size_t n, unsigned flags)
 	return ok;
 }
 
-static const unsigned all_lenient =
-	SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES |
-	SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT | SRP_LENIENT_CONTROL;
+static const unsigned all_lenient = SRP_LENIENT_ALL;
 
 static enum form form_of(const unsigned char *in, size_t n)
 {
