@@ -55,6 +55,14 @@ for s in "$src"/parser/*.c "$src"/harness/core/*.c "$src"/harness/generator/*.c 
 	common+=("$obj/$n.o")
 done
 cc subject "$subject"
+# The subject's calls to malloc, read, ... go to the harness's hooks
+# (harness/core/hook.h), so the targets bound its heap.
+objcopy=${OBJCOPY:-$(command -v objcopy || command -v llvm-objcopy || true)}
+if [ -n "$objcopy" ]; then
+	"$objcopy" --redefine-syms="$src/harness/core/hook.syms" "$obj/subject.o"
+else
+	echo "build.sh: no objcopy: the subject's heap goes unbounded" >&2
+fi
 
 # The SMTP-aware mutator (LLVMFuzzerCustomMutator) needs libFuzzer's
 # LLVMFuzzerMutate: libFuzzer builds only. The input format of each target

@@ -34,6 +34,7 @@
 
 #include "channel.h"
 #include "check.h"
+#include "defaults.h"
 #include "guard.h"
 #include "judge.h"
 #include "loader.h"
@@ -1052,6 +1053,17 @@ static void test_memory_family(void **state)
 	/* Shrunk from the 4 MiB flood to about what exceeds the bound. */
 	assert_true(f->stream.len < ((size_t)2 << 20));
 	assert_true(f->stream.len > ((size_t)256 << 10));
+	chk_result_free(&r);
+
+	/* A subject that holds 4 KiB for each 8-byte reply: the flood stops
+	 * at the first read past the bound, so the verdict is memory (not a
+	 * hang nor the harness's own memory limit, 2 GiB later). */
+	resource_run("reply_queue", CHK_MEMORY, &o, &r);
+	f = expect(&o, &r, CHK_O_MEMORY);
+	assert_non_null(strstr(f->detail.s, "endless pipelined replies"));
+	assert_non_null(strstr(f->detail.s, "times what it has read"));
+	assert_int_equal(f->stream.len, SRH_FLOOD_PIECE);
+	assert_int_equal(r.nfail, 1);
 	chk_result_free(&r);
 
 	/* The endless line of a parser without a line limit. */

@@ -96,17 +96,17 @@ static void lost(void *p)
 	hk.st.live = n > hk.st.live ? 0 : hk.st.live - n;
 }
 
-static void *h_malloc(size_t n)
+void *srh_hook_malloc(size_t n)
 {
 	return refuse() ? NULL : gained(malloc(n));
 }
 
-static void *h_calloc(size_t n, size_t size)
+void *srh_hook_calloc(size_t n, size_t size)
 {
 	return refuse() ? NULL : gained(calloc(n, size));
 }
 
-static void *h_realloc(void *p, size_t n)
+void *srh_hook_realloc(void *p, size_t n)
 {
 	if (refuse())
 		return NULL;
@@ -118,32 +118,38 @@ static void *h_realloc(void *p, size_t n)
 	return gained(q);
 }
 
-static void *h_reallocarray(void *p, size_t n, size_t size)
+void *srh_hook_reallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return h_realloc(p, n * size);
+	return srh_hook_realloc(p, n * size);
 }
 
-static void h_free(void *p)
+void srh_hook_free(void *p)
 {
 	lost(p);
 	free(p);
 }
 
-static char *h_strdup(const char *s)
+char *srh_hook_strdup(const char *s)
 {
 	return refuse() ? NULL : gained(strdup(s));
 }
 
-static char *h_strndup(const char *s, size_t n)
+/* glibc's name for strdup when its string.h inlines it. */
+char *srh_hook___strdup(const char *s)
+{
+	return srh_hook_strdup(s);
+}
+
+char *srh_hook_strndup(const char *s, size_t n)
 {
 	return refuse() ? NULL : gained(strndup(s, n));
 }
 
-static int h_posix_memalign(void **out, size_t align, size_t n)
+int srh_hook_posix_memalign(void **out, size_t align, size_t n)
 {
 	if (refuse())
 		return ENOMEM;
@@ -153,7 +159,7 @@ static int h_posix_memalign(void **out, size_t align, size_t n)
 	return rc;
 }
 
-static void *h_aligned_alloc(size_t align, size_t n)
+void *srh_hook_aligned_alloc(size_t align, size_t n)
 {
 	return refuse() ? NULL : gained(aligned_alloc(align, n));
 }
@@ -228,7 +234,7 @@ static ssize_t after(int fd, ssize_t got)
 	return got;
 }
 
-static ssize_t h_read(int fd, void *buf, size_t n)
+ssize_t srh_hook_read(int fd, void *buf, size_t n)
 {
 	ssize_t ret;
 	if (faulted(fd, &n, &ret))
@@ -236,7 +242,7 @@ static ssize_t h_read(int fd, void *buf, size_t n)
 	return after(fd, read(fd, buf, n));
 }
 
-static ssize_t h_recv(int fd, void *buf, size_t n, int flags)
+ssize_t srh_hook_recv(int fd, void *buf, size_t n, int flags)
 {
 	ssize_t ret;
 	if (faulted(fd, &n, &ret))
@@ -244,18 +250,18 @@ static ssize_t h_recv(int fd, void *buf, size_t n, int flags)
 	return after(fd, recv(fd, buf, n, flags));
 }
 
-static ssize_t h_read_chk(int fd, void *buf, size_t n, size_t buflen)
+ssize_t srh_hook_read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
 	if (n > buflen)
 		abort(); /* what the fortified read does */
-	return h_read(fd, buf, n);
+	return srh_hook_read(fd, buf, n);
 }
 
-static ssize_t h_recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+ssize_t srh_hook_recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
 	if (n > buflen)
 		abort();
-	return h_recv(fd, buf, n, flags);
+	return srh_hook_recv(fd, buf, n, flags);
 }
 
 /* ---- installing ---- */
@@ -269,20 +275,20 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } hooks[] = {
-	HOOK_FN("malloc", h_malloc),
-	HOOK_FN("calloc", h_calloc),
-	HOOK_FN("realloc", h_realloc),
-	HOOK_FN("reallocarray", h_reallocarray),
-	HOOK_FN("free", h_free),
-	HOOK_FN("strdup", h_strdup),
-	HOOK_FN("strndup", h_strndup),
-	HOOK_FN("__strdup", h_strdup),
-	HOOK_FN("posix_memalign", h_posix_memalign),
-	HOOK_FN("aligned_alloc", h_aligned_alloc),
-	HOOK_FN("read", h_read),
-	HOOK_FN("recv", h_recv),
-	HOOK_FN("__read_chk", h_read_chk),
-	HOOK_FN("__recv_chk", h_recv_chk),
+	HOOK_FN("malloc", srh_hook_malloc),
+	HOOK_FN("calloc", srh_hook_calloc),
+	HOOK_FN("realloc", srh_hook_realloc),
+	HOOK_FN("reallocarray", srh_hook_reallocarray),
+	HOOK_FN("free", srh_hook_free),
+	HOOK_FN("strdup", srh_hook_strdup),
+	HOOK_FN("strndup", srh_hook_strndup),
+	HOOK_FN("__strdup", srh_hook___strdup),
+	HOOK_FN("posix_memalign", srh_hook_posix_memalign),
+	HOOK_FN("aligned_alloc", srh_hook_aligned_alloc),
+	HOOK_FN("read", srh_hook_read),
+	HOOK_FN("recv", srh_hook_recv),
+	HOOK_FN("__read_chk", srh_hook_read_chk),
+	HOOK_FN("__recv_chk", srh_hook_recv_chk),
 };
 
 /* A dynamic entry's address: relocated by the loader on most targets,

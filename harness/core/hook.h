@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "strbuf.h"
 
@@ -69,5 +70,23 @@ bool hook_active(void);
 /* Start counting afresh with plan p. */
 void hook_plan(const struct hook_plan *p);
 void hook_stats(struct hook_stats *out);
+
+/* The wrappers, under the names hook.syms gives a linked subject's calls:
+ * each counts or steers, then calls the real function. */
+void *srh_hook_malloc(size_t n);
+void *srh_hook_calloc(size_t n, size_t size);
+void *srh_hook_realloc(void *p, size_t n);
+void *srh_hook_reallocarray(void *p, size_t n, size_t size);
+void srh_hook_free(void *p);
+char *srh_hook_strdup(const char *s);
+char *srh_hook___strdup(const char *s);
+char *srh_hook_strndup(const char *s, size_t n);
+int srh_hook_posix_memalign(void **out, size_t align, size_t n);
+void *srh_hook_aligned_alloc(size_t align, size_t n);
+ssize_t srh_hook_read(int fd, void *buf, size_t n);
+ssize_t srh_hook_recv(int fd, void *buf, size_t n, int flags);
+ssize_t srh_hook_read_chk(int fd, void *buf, size_t n, size_t buflen);
+ssize_t srh_hook_recv_chk(int fd, void *buf, size_t n, size_t buflen,
+			  int flags);
 
 #endif

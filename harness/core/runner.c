@@ -102,6 +102,11 @@ static void guard_end(const struct run_opts *o, struct guard *g)
 		guard_release(g);
 }
 
+static bool stopped(const struct run_opts *o)
+{
+	return o->stop && o->stop(o->stop_arg);
+}
+
 static void finish(const struct srh_subject *s, void *self,
 		   struct tr_transcript *t)
 {
@@ -124,6 +129,8 @@ bool run_push(const struct srh_subject *s, const struct run_opts *o,
 		if ((j & 255) == 0)
 			beat(o);
 		feed_piece(s, o, self, g, in, n, sc, j, t);
+		if (stopped(o))
+			break;
 	}
 	finish(s, self, t);
 	s->destroy(self);
@@ -400,6 +407,8 @@ void run_fd(const struct srh_subject *s, const struct run_opts *o,
 		write_all(sv[0], in + start, end - start);
 		if (!(o->eof_with_last && j + 1 == m))
 			wait_drained(r, o->drain_wait_ms);
+		if (stopped(o))
+			break;
 	}
 	shutdown(sv[0], SHUT_WR);
 	reader_wait(r);

@@ -40,6 +40,12 @@ struct run_opts {
 	/* fd: the last piece is followed by the end of stream at once, not
 	 * once it was read (the reader finds both waiting). */
 	bool eof_with_last;
+	/* Asked after each piece: true ends the stream there (push: the
+	 * subject is finished; fd: the end of stream is sent), for a run
+	 * whose verdict is already known, such as a heap past its bound on a
+	 * flood. NULL: every piece is fed. */
+	bool (*stop)(void *arg);
+	void *stop_arg;
 };
 
 /* The fd shape's reader thread, started by the first run that uses it in

@@ -4,12 +4,23 @@
 #define _GNU_SOURCE
 #include "fuzz.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "judge.h"
 #include "loader.h"
+
+/* A run whose heap is past the bound has failed: feed it no more. */
+static bool past_heap_limit(void *limit)
+{
+	struct hook_stats st;
+	size_t bound = *(const size_t *)limit;
+	hook_stats(&st);
+	return bound && st.peak > bound;
+}
 
 const struct fuzz_env *fuzz_env(const char *target)
 {
@@ -47,7 +58,26 @@ const struct fuzz_env *fuzz_env(const char *target)
 	 * pages would cost two system calls a piece. */
 	env.run.guard = GUARD_OFF;
 	env.run.drain_wait_ms = SRH_DRAIN_WAIT_MS;
+	env.run.stop = past_heap_limit;
+	env.run.stop_arg = &env.heap_limit;
 	env.target = target;
+	env.heap_limit = env.subject->limits.heap_octets
+				 ? env.subject->limits.heap_octets
+				 : (size_t)SRH_HEAP_LIMIT_KIB << 10;
+	const char *limit = getenv("SRH_FUZZ_HEAP_LIMIT");
+	if (limit && *limit) {
+		char *end;
+		errno = 0;
+		unsigned long long kib = strtoull(limit, &end, 10);
+		if (errno || *end || *limit == '-' || kib > SIZE_MAX >> 10) {
+			fprintf(stderr,
+				"srh-fuzz: SRH_FUZZ_HEAP_LIMIT=%s: not a "
+				"count of KiB\n",
+				limit);
+			exit(2);
+		}
+		env.heap_limit = (size_t)kib << 10;
+	}
 	ready = true;
 	return &env;
 }
@@ -60,10 +90,21 @@ void fuzz_run(const struct fuzz_env *e, const unsigned char *in, size_t n,
 	tr_clear(t);
 	if (!sc)
 		sc = &none;
+	hook_plan(&(struct hook_plan){.fault_fd = -1});
 	if (e->shape == CHK_PUSH)
 		run_push(e->subject, &e->run, in, n, sc, t);
 	else
 		run_fd(e->subject, &e->run, in, n, sc, t);
+	struct hook_stats st;
+	hook_stats(&st);
+	if (e->heap_limit && st.peak > e->heap_limit) {
+		char why[160];
+		snprintf(why, sizeof why,
+			 "the subject's live heap peaked at %zu bytes, over "
+			 "its bound of %zu, on a %zu-byte stream",
+			 st.peak, e->heap_limit, n);
+		fuzz_fail(e, CHK_O_MEMORY, in, n, sc, NULL, t, why);
+	}
 }
 
 void fuzz_derived_sched(const unsigned char *in, size_t n, struct sched *out)

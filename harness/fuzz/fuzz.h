@@ -31,6 +31,7 @@
 
 #include "check.h"
 #include "defaults.h"
+#include "hook.h"
 #include "schedule.h"
 #include "strbuf.h"
 #include "subject.h"
@@ -65,6 +66,12 @@ struct fuzz_env {
 				 SRH_FUZZ_SHAPE=fd|push overrides */
 	struct run_opts run;
 	const char *target; /* "split": for reports */
+	/* The live heap the subject may hold on any input (the memory
+	 * oracle): its declared limits.heap_octets, else SRH_HEAP_LIMIT_KIB;
+	 * SRH_FUZZ_HEAP_LIMIT=KIB overrides, 0 unchecked. Seen only when the
+	 * subject's object was built with hook.syms (CMake and oss-fuzz/
+	 * build.sh do). */
+	size_t heap_limit;
 };
 
 /* Declares the engine entry points and defines LLVMFuzzerInitialize for a
@@ -85,7 +92,8 @@ struct fuzz_env {
  * LLVMFuzzerInitialize, so that happens before fuzzing, not as a crash. */
 const struct fuzz_env *fuzz_env(const char *target);
 
-/* Run stream in[0, n) under schedule sc (NULL: one piece) into t. */
+/* Run stream in[0, n) under schedule sc (NULL: one piece) into t; a run
+ * whose live heap peaks over e->heap_limit fails (memory). */
 void fuzz_run(const struct fuzz_env *e, const unsigned char *in, size_t n,
 	      const struct sched *sc, struct tr_transcript *t);
 

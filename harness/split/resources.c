@@ -62,15 +62,33 @@ static const struct kind floods[] = {
 	{"endless pipelined replies", "", "250 ok\r\n", NULL, 0},
 };
 
-/* The flood fed in reads of SRH_FLOOD_PIECE bytes; the peak it took. */
-static size_t flood_peak(struct chk_ctx *c, const struct strbuf *s)
+static bool past_bound(void *bound)
+{
+	struct hook_stats st;
+	hook_stats(&st);
+	return st.peak > *(const size_t *)bound;
+}
+
+/* The flood fed in reads of SRH_FLOOD_PIECE bytes; the peak it took, to
+ * the first read past the bound: a subject that amplifies what it reads
+ * never takes more than a read's worth past it. */
+static size_t flood_peak(struct chk_ctx *c, const struct strbuf *s,
+			 size_t bound)
 {
 	struct sched pieces = {0};
 	struct hook_stats st;
+	struct run_opts ro = c->o->run;
+	const unsigned char *in = (const unsigned char *)s->s;
 
+	ro.stop = past_bound;
+	ro.stop_arg = &bound;
 	sched_every(&pieces, SRH_FLOOD_PIECE);
 	hook_plan(&(struct hook_plan){0});
-	chk_run_one(c, (const unsigned char *)s->s, s->len, &pieces, &c->t);
+	tr_clear(&c->t);
+	if (c->shape == CHK_PUSH)
+		run_push(c->o->subject, &ro, in, s->len, &pieces, &c->t);
+	else
+		run_fd(c->o->subject, &ro, in, s->len, &pieces, &c->t);
 	hook_stats(&st);
 	tr_clear(&c->t);
 	sched_free(&pieces);
@@ -90,7 +108,7 @@ void fam_memory(struct chk_ctx *c)
 		chk_set_current(c, k->what, NULL, -1); /* a crash says which */
 		c->sh->progress++;
 		make(k, big, &s);
-		size_t peak = flood_peak(c, &s);
+		size_t peak = flood_peak(c, &s, bound);
 		if (peak <= bound)
 			continue;
 		/* The shortest flood of the kind past the bound, to a piece. */
@@ -101,7 +119,7 @@ void fam_memory(struct chk_ctx *c)
 			if (mid <= lo)
 				break;
 			make(k, mid, &s);
-			size_t p = flood_peak(c, &s);
+			size_t p = flood_peak(c, &s, bound);
 			runs++;
 			c->sh->progress++;
 			if (p > bound)
@@ -119,7 +137,13 @@ void fam_memory(struct chk_ctx *c)
 		if (hi < big)
 			sb_addf(&why, ", from %zu bytes in %zu runs", big,
 				runs);
-		sb_adds(&why, "); the subject keeps what it has read");
+		if (hi_peak / 2 > hi) /* each byte costs more than a byte */
+			sb_addf(&why,
+				"); the subject holds %zu times what it has "
+				"read",
+				hi_peak / hi);
+		else
+			sb_adds(&why, "); the subject keeps what it has read");
 		chk_report_stream(c, CHK_O_MEMORY, (const unsigned char *)s.s,
 				  s.len, sb_str(&why));
 		sb_free(&why);
