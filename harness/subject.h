@@ -104,6 +104,7 @@ enum srh_leniency {
 	SRH_LENIENT_CODE_MISMATCH = 1u << 2,
 	SRH_LENIENT_8BIT = 1u << 3,
 	SRH_LENIENT_CONTROL = 1u << 4, /* control bytes (not NUL) in text */
+	SRH_LENIENT_BARE_CR = 1u << 5, /* a CR that no LF follows, in text */
 };
 
 /* The limits a subject declares (ABI 2); 0 in a member: the default. The

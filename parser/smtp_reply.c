@@ -563,6 +563,13 @@ static size_t scan_line_text(struct srp_parser *p, const unsigned char *s,
 	return j + 1;
 }
 
+/* In ST_CR, with no LF next: is the CR text? Only with the leniency, and
+ * only after the separator (the line has code, separator and CR). */
+static bool stray_cr(const struct srp_parser *p)
+{
+	return (p->cfg.flags & SRP_LENIENT_BARE_CR) && p->line_len > 4;
+}
+
 enum srp_status srp_feed(struct srp_parser *p, const void *buf, size_t len,
 			 size_t *consumed)
 {
@@ -587,6 +594,16 @@ enum srp_status srp_feed(struct srp_parser *p, const void *buf, size_t len,
 		return fail(p, SRP_E_AFTER_END, p->offset);
 
 	while (i < len && st == SRP_NEED_MORE) {
+		if (p->state == ST_CR && s[i] != '\n' && stray_cr(p)) {
+			/* The CR was text; the line goes on with s[i]. One
+			 * from the last feed was not kept with its text. */
+			if (i == 0) {
+				p->buf[p->buf_len++] = '\r';
+				p->work++;
+			}
+			p->state = ST_TEXT;
+			continue;
+		}
 		if (p->state == ST_TEXT) {
 			i = scan_line_text(p, s, i, len, text_start, &text_end,
 					   &st);

@@ -76,11 +76,17 @@ enum srp_flag {
 	 * line reader that splits at LF passes them on: smtplib, Go
 	 * textproto, Net::Cmd). NUL stays an error. */
 	SRP_LENIENT_CONTROL = 1u << 4,
+	/* A CR inside the text that no LF follows is text (a reader that
+	 * splits at LF and trims the CR before it keeps the others:
+	 * smtplib, Go textproto, Net::Cmd). Right after the code it is
+	 * still an error. */
+	SRP_LENIENT_BARE_CR = 1u << 5,
 };
 /* Every leniency flag: a new one is added here too. */
-#define SRP_LENIENT_ALL                                 \
-	(SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES | \
-	 SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT | SRP_LENIENT_CONTROL)
+#define SRP_LENIENT_ALL                                                       \
+	(SRP_LENIENT_BARE_LF | SRP_LENIENT_LONG_LINES |                       \
+	 SRP_LENIENT_CODE_MISMATCH | SRP_LENIENT_8BIT | SRP_LENIENT_CONTROL | \
+	 SRP_LENIENT_BARE_CR)
 
 /*
  * Every error, in one list: name, then message. srp_err_name() and

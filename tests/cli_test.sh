@@ -98,6 +98,12 @@ check bare-lf 1 "" --
 check_err bare-lf-message "offset 6, line 1 (line 1 of reply): line ends with LF without CR"
 check bare-lf-lenient 0 "" -- --lenient=bare-lf,8bit
 
+printf '250 a\rb\r\n' >"$tmp/in"
+check bare-cr 1 "" --
+check_err bare-cr-message "offset 5, line 1 (line 1 of reply): CR not followed by LF"
+check bare-cr-lenient 0 "" -- --lenient=bare-cr --chunk=5
+check bare-cr-all 0 "" -- --lenient=all
+
 # Limits on the command line.
 { printf '250 '; head -c 600 /dev/zero | tr '\0' x; printf '\r\n'; } >"$tmp/in"
 check long-line 1 "" --

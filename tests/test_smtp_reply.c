@@ -366,6 +366,28 @@ static void test_control_lenient(void **state)
 	SC_CHECK(&lenient, "550 \x01\xff\r\n", "E EIGHT_BIT @5 line=1/1\n");
 }
 
+static void test_bare_cr_lenient(void **state)
+{
+	(void)state;
+	struct srp_config lenient = config(SRP_LENIENT_BARE_CR);
+
+	/* A CR that no LF follows is text, at any cut: one, two in a row,
+	 * one before the line's CR LF, one at the text's start. */
+	SC_CHECK(&lenient, "250-a\rb\r\n250 \r\rc\r\r\n",
+		 "L 250 more #1 @0..9 \"a\\rb\"\n"
+		 "L 250 last #2 @9..19 \"\\r\\rc\\r\"\n"
+		 "R 250 lines=2 @0..19 esc=-\n"
+		 "END\n");
+	/* Right after the code a CR without LF is still an error, and so
+	 * is a bare LF, a NUL, or the stream ending after the CR. */
+	SC_CHECK(&lenient, "250\rx\r\n", "E BARE_CR @3 line=1/1\n");
+	SC_CHECK(&lenient, "250 a\rb\n", "E BARE_LF @7 line=1/1\n");
+	sc_check(&lenient, "250 \r\0\r\n", 8, "E NUL @5 line=1/1\n");
+	SC_CHECK(&lenient, "250 a\r", "E TRUNCATED @6 line=1/1\n");
+	/* Without it, the first stray CR is the error. */
+	SC_CHECK(NULL, "250 a\rb\r\n", "E BARE_CR @5 line=1/1\n");
+}
+
 /* A bad byte at each position of a long text, through the 16-byte scan,
  * its tail and the byte-by-byte path. */
 static void test_bad_byte_at_every_position(void **state)
@@ -929,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_text_errors),
 		cmocka_unit_test(test_8bit_lenient),
 		cmocka_unit_test(test_control_lenient),
+		cmocka_unit_test(test_bare_cr_lenient),
 		cmocka_unit_test(test_bad_byte_at_every_position),
 		cmocka_unit_test(test_scan_window_edges),
 		cmocka_unit_test(test_line_limit_rfc),

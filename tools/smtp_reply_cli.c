@@ -222,7 +222,7 @@ static const char usage[] =
 	"\n"
 	"  --json            one JSON object per reply (and per error)\n"
 	"  --lenient=LIST    accept, comma-separated: bare-lf, long-lines,\n"
-	"                    code-mismatch, 8bit, control, or all\n"
+	"                    code-mismatch, 8bit, control, bare-cr, or all\n"
 	"  --max-line=N      octets per line with its CRLF (default 512;\n"
 	"                    above 512 needs --lenient=long-lines)\n"
 	"  --max-lines=N     lines per reply (default 128)\n"
@@ -278,6 +278,7 @@ static bool parse_lenient(char *list, unsigned *flags)
 		{"code-mismatch", SRP_LENIENT_CODE_MISMATCH},
 		{"8bit", SRP_LENIENT_8BIT},
 		{"control", SRP_LENIENT_CONTROL},
+		{"bare-cr", SRP_LENIENT_BARE_CR},
 		{"all", SRP_LENIENT_ALL},
 	};
 	char *save = NULL;

@@ -530,6 +530,8 @@ static bool accepted(enum gen_defect d, unsigned lenient)
 		return lenient & SRH_LENIENT_8BIT;
 	case GEN_CONTROL:
 		return lenient & SRH_LENIENT_CONTROL;
+	case GEN_BARE_CR:
+		return lenient & SRH_LENIENT_BARE_CR;
 	case GEN_CODE_MISMATCH:
 		return lenient & SRH_LENIENT_CODE_MISMATCH;
 	case GEN_LONG_LINE:

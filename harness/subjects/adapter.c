@@ -99,6 +99,7 @@ static bool declare(const char *line, struct srh_subject *d, struct strbuf *err)
 		{"code-mismatch", SRH_LENIENT_CODE_MISMATCH},
 		{"8bit", SRH_LENIENT_8BIT},
 		{"control", SRH_LENIENT_CONTROL},
+		{"bare-cr", SRH_LENIENT_BARE_CR},
 	};
 	static const struct {
 		const char *name;

@@ -17,7 +17,8 @@ _Static_assert((unsigned)SRH_LENIENT_BARE_LF == SRP_LENIENT_BARE_LF &&
 		       (unsigned)SRH_LENIENT_CODE_MISMATCH ==
 			       SRP_LENIENT_CODE_MISMATCH &&
 		       (unsigned)SRH_LENIENT_8BIT == SRP_LENIENT_8BIT &&
-		       (unsigned)SRH_LENIENT_CONTROL == SRP_LENIENT_CONTROL,
+		       (unsigned)SRH_LENIENT_CONTROL == SRP_LENIENT_CONTROL &&
+		       (unsigned)SRH_LENIENT_BARE_CR == SRP_LENIENT_BARE_CR,
 	       "subject.h leniency bits are the parser's");
 
 struct ref {
