@@ -99,6 +99,10 @@ CASES = [
 
 # The ones worth cutting in socket mode (the big ones cost seconds each).
 SOCKET_CASES = [c for c in CASES if len(c[0]) < 10000]
+# On fd 3, an empty stream (the harness's first) is answered with
+# nodemailer's policy before its "end" (harness/adapters/README.md).
+DECLARED = ("declare lenient bare-lf,long-lines,8bit,control,bare-cr\n"
+            "declare limits line=1048576 lines=none reply=1048576\n")
 
 
 def stdin_mode(check):
@@ -124,6 +128,8 @@ def socket_mode(check, tmp):
     for pause in (0.001, 0):
         for i in range(200):
             data, want, _ = SOCKET_CASES[i % len(SOCKET_CASES)]
+            if not data:
+                want = DECLARED + END
             cut = 1 + i % (len(data) - 1) if len(data) > 1 else len(data)
             try:
                 got = exchange(path, data, cut, pause)

@@ -63,6 +63,12 @@ CASES = [
     (b'250 \x00\xff"\\\x7f\r\n', rep(250, '\\x00\\xff\\"\\\\\\x7f') + END, None),
 ]
 
+# On fd 3, the answer to an empty stream (the harness's first) declares the
+# parser's policy before its "end" (harness/adapters/README.md).
+LENIENT = "declare lenient bare-lf,long-lines,code-mismatch,8bit,control,bare-cr\n"
+DECLARED = {"smtplib": LENIENT + "declare limits line=8192 lines=none reply=none\n",
+            "Net::Cmd": LENIENT + "declare limits line=none lines=none reply=none\n"}
+
 PY = ("smtplib", [sys.executable, os.path.join(ADAPTERS, "smtplib_adapter.py")], 1)
 PL = ("Net::Cmd", [os.path.join(ADAPTERS, "netcmd_adapter.pl")], 2)
 
@@ -114,6 +120,10 @@ for name, cmd, col in (PY, PL):
         # (2) socket mode: one process for every stream.
         listener, path = listen(tmp, "a.sock")
         proc = start_on_fd3(cmd, listener)
+        got = exchange(path, b"", 0, 0)
+        check(got == DECLARED[name] + END,
+              "%s: on fd 3 an empty stream is answered with its policy, then end"
+              % name, "got %r" % got)
         paused = run_streams(check, name, col, path, 200, 0.001)
         burst = run_streams(check, name, col, path, 200, 0)
         rates[name] = (paused, burst)

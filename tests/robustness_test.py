@@ -88,6 +88,25 @@ def example_subject(folder, name, helper, function, call):
 FEED = "void my_feed(void *self, const unsigned char *buf, size_t len)"
 
 
+def smtplib_turning(path, when, act):
+    """Write at path the shipped smtplib adapter, made to run the Python
+    statement act (with os, sys, time imported) before the transcript of
+    each stream from the one where when holds (seen[0]: the streams so
+    far, the harness's empty first one included)."""
+    with open(path, "w") as f:
+        f.write("import os, sys, time\n"
+                f"sys.path.insert(0, {os.path.join(ROOT, 'harness', 'adapters')!r})\n"
+                "import smtplib_adapter as a\n"
+                "real, seen = a.transcript, [0]\n"
+                "def counted(*args):\n"
+                "    seen[0] += 1\n"
+                f"    if {when}:\n"
+                f"        {act}\n"
+                "    return real(*args)\n"
+                "a.transcript = counted\n"
+                "sys.exit(a.main())\n")
+
+
 def main():
     split = os.path.join(os.path.abspath(sys.argv[1]), "smtp-split")
     check = Checks("robustness_test")
@@ -487,18 +506,7 @@ def main():
     # adapter's exit, exit 2, nothing shrunk against a dead adapter.
     with tempfile.TemporaryDirectory() as tmp:
         dying = os.path.join(tmp, "dying_adapter.py")
-        with open(dying, "w") as f:
-            f.write("import os, sys\n"
-                    f"sys.path.insert(0, {os.path.join(ROOT, 'harness', 'adapters')!r})\n"
-                    "import smtplib_adapter as a\n"
-                    "real, seen = a.transcript, [0]\n"
-                    "def counted(raw):\n"
-                    "    seen[0] += 1\n"
-                    "    if seen[0] == 10:\n"
-                    "        os._exit(5)\n"
-                    "    return real(raw)\n"
-                    "a.transcript = counted\n"
-                    "sys.exit(a.main())\n")
+        smtplib_turning(dying, "seen[0] == 10", "os._exit(5)")
         p = run("--subject", f"adapter:{sys.executable} {dying}",
                 "--stream", "250-a\\r\\n250-b\\r\\n250 c\\r\\n")
         check(p.returncode == 2 and "the adapter exited with status 5 "
@@ -511,19 +519,15 @@ def main():
     # An adapter declares its policy in its first answer (before "end"):
     # smtplib takes a bare LF for a line end, so the strict reference
     # differs (diff); declared, the reference follows it. A declaration
-    # smtp-split does not know stops the run, naming it.
+    # smtp-split does not know stops the run, naming it. The shipped
+    # adapter's own declarations are replaced by the arguments.
     with tempfile.TemporaryDirectory() as tmp:
         declaring = os.path.join(tmp, "declaring_adapter.py")
         with open(declaring, "w") as f:
             f.write("import sys\n"
                     f"sys.path.insert(0, {os.path.join(ROOT, 'harness', 'adapters')!r})\n"
                     "import smtplib_adapter as a\n"
-                    "said = ''.join(l + '\\n' for l in sys.argv[1:])\n"
-                    "real = a.transcript\n"
-                    "def declared(raw):\n"
-                    "    text, early = real(raw)\n"
-                    "    return (said + text if text == 'end\\n' else text), early\n"
-                    "a.transcript = declared\n"
+                    "a.DECLARE = ''.join(l + '\\n' for l in sys.argv[1:])\n"
                     "sys.argv[1:] = []\n"
                     "sys.exit(a.main())\n")
         adapter = f"adapter:{sys.executable} {declaring}"
@@ -538,6 +542,26 @@ def main():
         check(p.returncode == 0, f"declared lenient bare-lf (and limits, "
               f"errors without a kind): the reference follows, no finding "
               f"(exit {p.returncode})", p.stdout[-600:] + p.stderr[-400:])
+        p = run("--subject", adapter + " 'declare lenient bare-cr,bare-lf' "
+                "'declare limits lines=none reply=none'", *bare)
+        check(p.returncode == 0, f"declared bare-cr (the last leniency) and "
+              f"limits=none: accepted (exit {p.returncode})",
+              p.stdout[-600:] + p.stderr[-400:])
+        p = run("--subject", adapter + " 'declare limits lines=-5'", *bare)
+        check(p.returncode == 2 and "not NAME=NUMBER or NAME=none: "
+              "'lines=-5'" in p.stderr,
+              f"a negative limit: named, exit 2 (exit {p.returncode})",
+              p.stderr[-400:])
+        # The shipped adapter declares smtplib's policy itself: a bare LF
+        # and a stray CR in the text are no difference.
+        shipped = (f"adapter:{sys.executable} "
+                   + os.path.join(ROOT, "harness", "adapters",
+                                  "smtplib_adapter.py"))
+        p = run("--subject", shipped, "--stream", "250-a\\rb\\n250 c\\r\\n",
+                "--families", "single")
+        check(p.returncode == 0, f"smtplib_adapter.py declares bare-lf and "
+              f"bare-cr: no finding (exit {p.returncode})",
+              p.stdout[-600:] + p.stderr[-400:])
         p = run("--subject", adapter + " 'declare lenient sloppy'", *bare)
         check(p.returncode == 2 and "declares \"declare lenient sloppy\": "
               "unknown leniency 'sloppy'" in p.stderr,
@@ -555,18 +579,7 @@ def main():
              "waiting for the adapter's answer, which never came")):
         with tempfile.TemporaryDirectory() as tmp:
             script = os.path.join(tmp, f"{name}_adapter.py")
-            with open(script, "w") as f:
-                f.write("import os, sys, time\n"
-                        f"sys.path.insert(0, {os.path.join(ROOT, 'harness', 'adapters')!r})\n"
-                        "import smtplib_adapter as a\n"
-                        "real, seen = a.transcript, [0]\n"
-                        "def counted(raw):\n"
-                        "    seen[0] += 1\n"
-                        "    if seen[0] > 3:\n"
-                        f"        {act}\n"
-                        "    return real(raw)\n"
-                        "a.transcript = counted\n"
-                        "sys.exit(a.main())\n")
+            smtplib_turning(script, "seen[0] > 3", act)
             p = run("--subject", f"adapter:{sys.executable} {script}",
                     "--deadline", "500", "--stream",
                     "250-a\\r\\n250 c\\r\\n")

@@ -15,7 +15,7 @@ use warnings;
 use Errno qw(EINTR ECONNABORTED);
 use IO::Socket::UNIX;
 use Net::Cmd;
-use Socket qw(SOL_SOCKET SO_ACCEPTCONN);
+use Socket qw(SOL_SOCKET SO_ACCEPTCONN MSG_PEEK);
 use Symbol qw(gensym);
 
 package SRH::NetCmd {
@@ -48,8 +48,16 @@ sub esc {
 }
 
 # Returns (transcript, stopped_before_eof).
+# Net::Cmd's policy, said (on fd 3) before the answer to an empty stream, as
+# the first one is (README.md here): getline() splits at LF, code() is the last line's,
+# nothing checks the text, and nothing limits a line or a reply.
+my $DECLARE = "declare lenient bare-lf,long-lines,code-mismatch,8bit,control,bare-cr\n"
+  . "declare limits line=none lines=none reply=none\n";
+
+# transcript(cmd, declare): declare goes before the answer "end" to a stream
+# that had no byte at all.
 sub transcript {
-    my $cmd = shift;
+    my ($cmd, $declare) = @_;
     my $out = '';
     while (1) {
         ${*$cmd}{srh_nlines} = 0;
@@ -61,7 +69,8 @@ sub transcript {
             # Net::Cmd's behaviour and is reported as such.  EOF after some
             # lines of a reply leaves only the synthetic 421 "[...]
             # Connection closed" in code()/message(): a truncation.
-            $out .= ${*$cmd}{srh_nlines} ? "error truncated \@?\n" : "end\n";
+            $out .=
+              ${*$cmd}{srh_nlines} ? "error truncated \@?\n" : $declare . "end\n";
             return ($out, 0);
         }
         # The last line ended the reply unless it failed Net::Cmd's own
@@ -101,10 +110,14 @@ sub serve {
             next if $! == EINTR || $! == ECONNABORTED;
             return;    # listener shut down or closed: the harness is done
         }
+        # An empty stream (the harness's first): peeking waits for a byte
+        # or the end, and takes nothing from Net::Cmd.
+        my $peek = recv($conn, my $byte, 1, MSG_PEEK);
+        my $empty = defined $peek && $byte eq '';
         # Net::Cmd closes its handle at EOF; give it a dup so the connection
         # stays open for the transcript.
         my $cmd = SRH::NetCmd->new_from_fd($conn, 'r') or die "dup: $!";
-        my ($text, $early) = transcript($cmd);
+        my ($text, $early) = transcript($cmd, $empty ? $DECLARE : '');
         close $cmd;
         write_all($conn, $text);
         if ($early) {
@@ -131,5 +144,5 @@ if (open($listener, '<&=', 3) && -S $listener) {
 }
 binmode STDOUT;
 my $cmd = SRH::NetCmd->new_from_fd(\*STDIN, 'r') or die "stdin: $!";
-print STDOUT (transcript($cmd))[0];
+print STDOUT (transcript($cmd, ''))[0];
 exit 0;

@@ -14,6 +14,9 @@
 //   t.error(kind)          'syntax', 'limit' or 'truncated'; ends the stream's transcript
 //   t.end()                the stream ended cleanly between replies; ends the transcript
 //   t.done                 true once error() or end() was called; later calls are ignored
+// serve(parse, declare): declare is the parser's policy, lines such as
+// 'declare lenient bare-lf', said on fd 3 before the answer to an empty stream, as the
+// harness's first is; see README.md here for what may be declared.
 // Once the transcript is ended it is written back; if input has not reached EOF yet, the
 // rest is read and discarded first (the harness's writes must not fail, and closing with
 // unread data would reset the connection).
@@ -49,8 +52,9 @@ function esc(bytes) {
 const KINDS = new Set(['syntax', 'limit', 'truncated']);
 
 class Transcript {
-    constructor(onDone) {
+    constructor(onDone, declare) {
         this.out = [];
+        this._declare = declare; // () => the lines to say before an "end", or []
         this.done = false;
         this._onDone = onDone;
     }
@@ -77,6 +81,9 @@ class Transcript {
     }
 
     end() {
+        if (this.out.length === 0) {
+            this.out.push(...this._declare().map(d => d + '\n'));
+        }
         this._finish('end\n');
     }
 
@@ -92,7 +99,7 @@ class Transcript {
 
 // One stream: parse it from input, hand the transcript to write(text), and call closed()
 // once the transcript is written and input is at EOF.
-function run(parse, input, write, closed) {
+function run(parse, declare, input, write, closed) {
     let eof = false;
     let written = false;
     input.once('end', () => {
@@ -115,11 +122,11 @@ function run(parse, input, write, closed) {
                 closed();
             }
         });
-    });
+    }, declare);
     parse(input, t);
 }
 
-function serveSocket(parse, server) {
+function serveSocket(parse, declare, server) {
     let open = 0;
     let accepted = 0;
     server.on('connection', sock => {
@@ -129,7 +136,9 @@ function serveSocket(parse, server) {
         sock.on('error', () => {}); // the harness gave up on this stream: next one
         // sock.end(text): the transcript, then our side shut; with allowHalfOpen the
         // socket closes itself once the harness's side has ended too
-        run(parse, sock, (text, cb) => sock.end(text, cb), () => sock.destroy());
+        // only an empty stream's answer declares (net.Socket counts what it read)
+        const said = () => (sock.bytesRead === 0 ? declare : []);
+        run(parse, said, sock, (text, cb) => sock.end(text, cb), () => sock.destroy());
     });
     // listening already: an error now is accept() failing for good (libuv itself retries
     // EINTR and ECONNABORTED)
@@ -154,13 +163,14 @@ function serveSocket(parse, server) {
 function serveStdin(parse) {
     run(
         parse,
+        () => [],
         process.stdin,
         (text, cb) => process.stdout.write(text, cb),
         () => process.exit(0)
     );
 }
 
-function serve(parse) {
+function serve(parse, declare = []) {
     let isSocket = false;
     try {
         isSocket = fs.fstatSync(3).isSocket();
@@ -177,7 +187,7 @@ function serve(parse) {
     server.once('error', notListener);
     server.listen({ fd: 3 }, () => {
         server.removeListener('error', notListener);
-        serveSocket(parse, server);
+        serveSocket(parse, declare, server);
     });
 }
 

@@ -140,4 +140,10 @@ function parse(input, t) {
     });
 }
 
-serve(parse);
+// nodemailer's policy: it splits at LF and checks no text byte; a line or a reply may hold
+// 1 MiB; it takes a reply's FIRST line's code, which is not the code-mismatch leniency (the
+// last line's), so that one stays a difference.
+serve(parse, [
+    'declare lenient bare-lf,long-lines,8bit,control,bare-cr',
+    'declare limits line=1048576 lines=none reply=1048576',
+]);

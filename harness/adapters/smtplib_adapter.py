@@ -36,25 +36,36 @@ class _Stream:
     def __init__(self, raw):
         self.raw = raw
         self.lines = 0
+        self.bytes = 0
 
     def readline(self, limit=-1):
         line = self.raw.readline(limit)
         if line:
             self.lines += 1
+            self.bytes += len(line)
         return line
 
     def close(self):
         pass
 
 
+# smtplib's policy, said (on fd 3) before the answer to an empty stream, as
+# the first one is (README.md here), so that smtp-split's reference accepts what smtplib
+# accepts by design: readline() splits at LF and int() reads the last
+# line's code; nothing checks the text; a line may hold 8192 octets
+# (readline(_MAXLINE + 1)); nothing counts a reply's lines or octets.
+DECLARE = ("declare lenient bare-lf,long-lines,code-mismatch,8bit,control,bare-cr\n"
+           "declare limits line=8192 lines=none reply=none\n")
+
 # local_hostname given so that SMTP() does no getfqdn() DNS lookup; no host,
 # so it does not connect.  One instance, re-armed per connection.
 _SMTP = smtplib.SMTP(local_hostname="adapter")
 
 
-def transcript(raw):
+def transcript(raw, declare=""):
     """Parse replies from the binary reader raw as they arrive; return
-    (text, stopped_before_eof)."""
+    (text, stopped_before_eof). An empty stream's answer starts with
+    declare."""
     stream = _Stream(raw)
     _SMTP.sock = _SMTP.file = stream
     out = []
@@ -66,7 +77,10 @@ def transcript(raw):
             # readline() gave b"" (or failed).  Before any line of a reply
             # that is a clean end; after some lines of a multiline reply
             # smtplib drops them and the caller only sees the disconnect.
-            out.append("error truncated @?\n" if stream.lines else "end\n")
+            if stream.lines:
+                out.append("error truncated @?\n")
+            else:
+                out.append((declare if not stream.bytes else "") + "end\n")
             return "".join(out), False
         except smtplib.SMTPResponseException:
             # The only one getreply raises itself: (500, "Line too long.")
@@ -108,7 +122,7 @@ def serve(listener):
             return  # listener shut down or closed: the harness is done
         with conn:
             with conn.makefile("rb") as raw:
-                text, early = transcript(raw)
+                text, early = transcript(raw, DECLARE)
             try:
                 conn.sendall(text.encode("ascii"))
                 if early:

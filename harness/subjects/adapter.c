@@ -84,8 +84,27 @@ static int connect_adapter(void)
 	return fd;
 }
 
-/* An empty stream must come back "end": the adapter runs and speaks the
- * protocol, or the session stops before blaming the parser for it. */
+/* "NAME=N" or "NAME=none" (the parser has no such limit: SIZE_MAX) at p:
+ * the name into word, the value, the bytes it took. */
+static bool limit_pair(const char *p, char word[32], size_t *val, int *used)
+{
+	unsigned long long v;
+	const char *eq = strchr(p, '=');
+
+	*used = 0;
+	if (sscanf(p, "%31[a-z]=none%n", word, used) == 1 && *used > 0) {
+		*val = SIZE_MAX;
+		return true;
+	}
+	*used = 0;
+	if (!eq || eq[1] < '0' || eq[1] > '9' ||
+	    sscanf(p, "%31[a-z]=%llu%n", word, &v, used) != 2 || v == 0 ||
+	    v > SIZE_MAX)
+		return false;
+	*val = (size_t)v;
+	return true;
+}
+
 /* One "declare WHAT VALUE" line of the adapter's first answer into d;
  * false with why. */
 static bool declare(const char *line, struct srh_subject *d, struct strbuf *err)
@@ -110,16 +129,19 @@ static bool declare(const char *line, struct srh_subject *d, struct strbuf *err)
 		{"reply", offsetof(struct srh_limits, reply_octets)},
 		{"heap", offsetof(struct srh_limits, heap_octets)},
 	};
+	const size_t nlenient = sizeof lenient / sizeof lenient[0];
+	const size_t nlimit = sizeof limit / sizeof limit[0];
 	char word[32];
 	const char *p;
 
 	if (strncmp(line, "declare lenient ", 16) == 0) {
 		for (p = line + 16; *p;) {
 			size_t n = strcspn(p, ","), i = 0;
-			while (i < 5 && !(strlen(lenient[i].name) == n &&
-					  strncmp(p, lenient[i].name, n) == 0))
+			while (i < nlenient &&
+			       !(strlen(lenient[i].name) == n &&
+				 strncmp(p, lenient[i].name, n) == 0))
 				i++;
-			if (i == 5) {
+			if (i == nlenient) {
 				sb_addf(err, "unknown leniency '%.*s'", (int)n,
 					p);
 				return false;
@@ -131,22 +153,21 @@ static bool declare(const char *line, struct srh_subject *d, struct strbuf *err)
 	}
 	if (strncmp(line, "declare limits ", 15) == 0) {
 		for (p = line + 15; *p;) {
-			unsigned long long v;
-			int used = 0;
-			if (sscanf(p, "%31[a-z]=%llu%n", word, &v, &used) !=
-				    2 ||
-			    v == 0 || v > SIZE_MAX) {
-				sb_addf(err, "not NAME=NUMBER: '%s'", p);
+			int used;
+			size_t val;
+			if (!limit_pair(p, word, &val, &used)) {
+				sb_addf(err,
+					"not NAME=NUMBER or NAME=none: '%s'",
+					p);
 				return false;
 			}
 			size_t i = 0;
-			while (i < 4 && strcmp(word, limit[i].name) != 0)
+			while (i < nlimit && strcmp(word, limit[i].name) != 0)
 				i++;
-			if (i == 4) {
+			if (i == nlimit) {
 				sb_addf(err, "unknown limit '%s'", word);
 				return false;
 			}
-			size_t val = (size_t)v;
 			memcpy((char *)&d->limits + limit[i].off, &val,
 			       sizeof val);
 			p += used;
@@ -168,6 +189,8 @@ static bool declare(const char *line, struct srh_subject *d, struct strbuf *err)
 	return false;
 }
 
+/* An empty stream must come back "end": the adapter runs and speaks the
+ * protocol, or the session stops before blaming the parser for it. */
 static bool probe(const char *name, const char *command,
 		  struct srh_subject *decl, struct strbuf *err)
 {

@@ -41,10 +41,11 @@ type Parse func(s *Stream) Outcome
 // to the parser as its io.Reader (it does its own reads; never read it all
 // first).
 type Stream struct {
-	r   io.Reader
-	n   int64
-	eof bool
-	out []byte
+	r       io.Reader
+	n       int64
+	eof     bool
+	out     []byte
+	declare []string
 }
 
 // Read reads from the stream; the parser does its own reads through it.
@@ -113,6 +114,13 @@ func appendEscaped(b []byte, text string) []byte {
 func (s *Stream) finish(o Outcome) {
 	switch o {
 	case End:
+		// An empty stream's answer (the harness's first): the
+		// declarations go before it.
+		if s.n == 0 {
+			for _, d := range s.declare {
+				s.out = append(append(s.out, d...), '\n')
+			}
+		}
 		s.out = append(s.out, "end\n"...)
 	case Syntax:
 		s.out = append(s.out, "error syntax @?\n"...)
@@ -126,8 +134,11 @@ func (s *Stream) finish(o Outcome) {
 }
 
 // Main runs the adapter and does not return: on fd 3's listening socket
-// when there is one, else for one stream from stdin to stdout.
-func Main(parse Parse) {
+// when there is one, else for one stream from stdin to stdout. declare is
+// the parser's policy, lines such as "declare lenient bare-lf", said on
+// fd 3 before the answer to an empty stream, as the harness's first is
+// (../../README.md).
+func Main(parse Parse, declare ...string) {
 	// A harness that gave up on a stream must not kill us: without this
 	// Go dies of SIGPIPE on a closed stdout. SIGTERM keeps its default
 	// (exit), which is how smtp-split stops us.
@@ -135,7 +146,7 @@ func Main(parse Parse) {
 	// getsockopt first: fd 3 may be closed or something else, even the
 	// runtime's own epoll descriptor.
 	if v, err := syscall.GetsockoptInt(3, syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN); err == nil && v != 0 {
-		serve(parse)
+		serve(parse, declare)
 		os.Exit(0)
 	}
 	s := &Stream{r: os.Stdin}
@@ -150,7 +161,7 @@ func Main(parse Parse) {
 // once the harness shuts the listener down, only a blocked accept learns
 // it (EINVAL); a non-blocking one keeps failing EAGAIN, and Go's poller
 // would wait for ever.
-func serve(parse Parse) {
+func serve(parse Parse, declare []string) {
 	if err := syscall.SetNonblock(3, false); err != nil {
 		fmt.Fprintln(os.Stderr, "adapterlib: fd 3:", err)
 		os.Exit(2)
@@ -159,7 +170,7 @@ func serve(parse Parse) {
 		fd, _, err := syscall.Accept4(3, syscall.SOCK_CLOEXEC)
 		switch err {
 		case nil:
-			handle(fd, parse)
+			handle(fd, parse, declare)
 		case syscall.EINTR, syscall.ECONNABORTED:
 		default:
 			return // for good: EINVAL once the listener is shut down
@@ -167,12 +178,12 @@ func serve(parse Parse) {
 	}
 }
 
-func handle(fd int, parse Parse) {
+func handle(fd int, parse Parse, declare []string) {
 	// A blocking descriptor: os.File reads and writes it directly,
 	// without the poller.
 	c := os.NewFile(uintptr(fd), "stream")
 	defer c.Close()
-	s := &Stream{r: c}
+	s := &Stream{r: c, declare: declare}
 	s.finish(parse(s))
 	if _, err := c.Write(s.out); err != nil {
 		return // the harness gave up on this stream

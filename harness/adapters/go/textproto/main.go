@@ -60,4 +60,11 @@ func parse(s *adapterlib.Stream) adapterlib.Outcome {
 	}
 }
 
-func main() { adapterlib.Main(parse) }
+// textproto's policy: ReadLine splits at LF and trims one CR before it;
+// nothing checks the text or limits a line or a reply. A continuation line
+// with another code is not the code-mismatch leniency (it becomes text).
+func main() {
+	adapterlib.Main(parse,
+		"declare lenient bare-lf,long-lines,8bit,control,bare-cr",
+		"declare limits line=none lines=none reply=none")
+}
