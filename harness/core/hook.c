@@ -65,6 +65,12 @@ void hook_stats(struct hook_stats *out)
 	*out = hk.st;
 }
 
+bool hook_past_peak(void *bound)
+{
+	size_t b = *(const size_t *)bound;
+	return b && hk.st.peak > b;
+}
+
 /* ---- allocations ---- */
 
 /* Is this allocation the one planned to fail? */

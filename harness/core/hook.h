@@ -70,6 +70,9 @@ bool hook_active(void);
 /* Start counting afresh with plan p. */
 void hook_plan(const struct hook_plan *p);
 void hook_stats(struct hook_stats *out);
+/* A run_opts.stop for a run whose verdict is in once the peak passes
+ * *(const size_t *)bound (0: never): true from then on. */
+bool hook_past_peak(void *bound);
 
 /* The wrappers, under the names hook.syms gives a linked subject's calls:
  * each counts or steers, then calls the real function. */

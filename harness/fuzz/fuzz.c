@@ -13,15 +13,6 @@
 #include "judge.h"
 #include "loader.h"
 
-/* A run whose heap is past the bound has failed: feed it no more. */
-static bool past_heap_limit(void *limit)
-{
-	struct hook_stats st;
-	size_t bound = *(const size_t *)limit;
-	hook_stats(&st);
-	return bound && st.peak > bound;
-}
-
 const struct fuzz_env *fuzz_env(const char *target)
 {
 	/* The engines call a target with the input alone, so the subject
@@ -58,7 +49,7 @@ const struct fuzz_env *fuzz_env(const char *target)
 	 * pages would cost two system calls a piece. */
 	env.run.guard = GUARD_OFF;
 	env.run.drain_wait_ms = SRH_DRAIN_WAIT_MS;
-	env.run.stop = past_heap_limit;
+	env.run.stop = hook_past_peak; /* past the bound, it has failed */
 	env.run.stop_arg = &env.heap_limit;
 	env.target = target;
 	env.heap_limit = env.subject->limits.heap_octets

@@ -131,14 +131,21 @@ bool chk_tags_fine(const struct chk_ctx *c, const struct tr_transcript *t,
 }
 
 /* One schedule in the context's shape. */
-void chk_run_one(struct chk_ctx *c, const unsigned char *in, size_t n,
-		 const struct sched *s, struct tr_transcript *t)
+void chk_run_with(struct chk_ctx *c, const struct run_opts *ro,
+		  const unsigned char *in, size_t n, const struct sched *s,
+		  struct tr_transcript *t)
 {
 	tr_clear(t);
 	if (c->shape == CHK_PUSH)
-		run_push(c->o->subject, &c->o->run, in, n, s, t);
+		run_push(c->o->subject, ro, in, n, s, t);
 	else
-		run_fd(c->o->subject, &c->o->run, in, n, s, t);
+		run_fd(c->o->subject, ro, in, n, s, t);
+}
+
+void chk_run_one(struct chk_ctx *c, const unsigned char *in, size_t n,
+		 const struct sched *s, struct tr_transcript *t)
+{
+	chk_run_with(c, &c->o->run, in, n, s, t);
 }
 
 /* Run s; returns the oracle that fails, or CHK_O_COUNT. */

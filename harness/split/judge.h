@@ -47,6 +47,10 @@ void chk_frame(struct chk_ctx *c);
 /* Run schedule s of stream in[0, n) in the current shape into t. */
 void chk_run_one(struct chk_ctx *c, const unsigned char *in, size_t n,
 		 const struct sched *s, struct tr_transcript *t);
+/* The same with other run options (a stop, say). */
+void chk_run_with(struct chk_ctx *c, const struct run_opts *ro,
+		  const unsigned char *in, size_t n, const struct sched *s,
+		  struct tr_transcript *t);
 /* Run s on c->in and judge it: the failing oracle, or CHK_O_COUNT. */
 enum chk_oracle chk_judge(struct chk_ctx *c, const struct sched *s,
 			  struct strbuf *why);

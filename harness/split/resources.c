@@ -62,13 +62,6 @@ static const struct kind floods[] = {
 	{"endless pipelined replies", "", "250 ok\r\n", NULL, 0},
 };
 
-static bool past_bound(void *bound)
-{
-	struct hook_stats st;
-	hook_stats(&st);
-	return st.peak > *(const size_t *)bound;
-}
-
 /* The flood fed in reads of SRH_FLOOD_PIECE bytes; the peak it took, to
  * the first read past the bound: a subject that amplifies what it reads
  * never takes more than a read's worth past it. */
@@ -80,15 +73,11 @@ static size_t flood_peak(struct chk_ctx *c, const struct strbuf *s,
 	struct run_opts ro = c->o->run;
 	const unsigned char *in = (const unsigned char *)s->s;
 
-	ro.stop = past_bound;
+	ro.stop = hook_past_peak;
 	ro.stop_arg = &bound;
 	sched_every(&pieces, SRH_FLOOD_PIECE);
 	hook_plan(&(struct hook_plan){0});
-	tr_clear(&c->t);
-	if (c->shape == CHK_PUSH)
-		run_push(c->o->subject, &ro, in, s->len, &pieces, &c->t);
-	else
-		run_fd(c->o->subject, &ro, in, s->len, &pieces, &c->t);
+	chk_run_with(c, &ro, in, s->len, &pieces, &c->t);
 	hook_stats(&st);
 	tr_clear(&c->t);
 	sched_free(&pieces);
